@@ -1,0 +1,105 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { HttpError } from './http/errors.js';
+import { ProtocolError } from './protocol/errors.js';
+import { adminRoutes } from './routes/admin.js';
+import { ErrorSchema } from './routes/schemas.js';
+import { authPlugin } from './auth/plugin.js';
+import { usageHook } from './routes/usage-hook.js';
+import { v2Routes } from './routes/v2.js';
+import type { Services } from './services.js';
+import { VERSION } from './version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hearth: Services;
+  }
+}
+
+export type HearthApp = FastifyInstance;
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the whole HTTP surface over the given services; never listens. */
+export async function buildApp(services: Services, opts: AppOptions = {}): Promise<HearthApp> {
+  const { config } = services;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    // Clients' request ids are echoed in logs; the log never holds an Authorization header.
+    requestIdHeader: 'x-request-id',
+    genReqId: ((): (() => string) => { let n = 0; return () => `req-${(++n).toString(36)}`; })(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    connectionTimeout: 0,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 72_000,
+    routerOptions: { maxParamLength: 256 },
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('hearth', services);
+
+  app.setErrorHandler((err: FastifyError | HttpError | ProtocolError, request, reply) => {
+    if (err instanceof HttpError) {
+      void reply.headers(err.headers).code(err.statusCode).send({ error: err.message });
+      return;
+    }
+    if (err instanceof ProtocolError) {
+      void reply.code(err.status).send({ error: err.message });
+      return;
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      void reply.code(400).send({ error: `Invalid request: ${fe.message}.` });
+      return;
+    }
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      void reply.code(413).send({ error: `The request body is larger than the limit of ${config.bodyLimitBytes} bytes.` });
+      return;
+    }
+    if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+      void reply.code(fe.statusCode).send({ error: fe.message });
+      return;
+    }
+    request.log.error({ err }, 'request failed');
+    void reply.code(500).send({ error: `Internal error; the server log has the details under request id ${request.id}.` });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: `No endpoint ${request.method} ${request.url.split('?')[0]}. See /docs for the API.` });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Hearth API',
+        version: VERSION,
+        description: 'The Open Inference Protocol (KServe v2) inference API, with Triton\'s binary tensor extension, and Hearth\'s admin API.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key (inference) or the admin token (/admin/v1).' },
+        },
+      },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'inference', description: 'Open Inference Protocol v2' },
+        { name: 'repository', description: 'Model repository extension' },
+        { name: 'admin', description: 'Registry, keys, system and usage (admin token)' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addSchema(ErrorSchema);
+  await app.register(authPlugin);
+  await app.register(usageHook);
+  await app.register(v2Routes);
+  await app.register(adminRoutes, { prefix: '/admin/v1' });
+  return app;
+}

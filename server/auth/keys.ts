@@ -1,0 +1,100 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../db/database.js';
+import { badRequest, notFound } from '../http/errors.js';
+
+export const SCOPES = ['infer', 'metadata'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  models: string[] | null;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+interface KeyRow {
+  id: string; name: string; hash: string; scopes: string; models: string | null;
+  created_at: number; expires_at: number | null; revoked_at: number | null; last_used_at: number | null;
+}
+
+const toKey = (r: KeyRow): ApiKey => ({
+  id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as Scope[],
+  models: r.models === null ? null : (JSON.parse(r.models) as string[]),
+  createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at,
+});
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const checksumOf = (random: string) => sha256(`hearth:${random}`).slice(0, 8);
+
+/** `hearth_<43 chars of base64url: 32 random bytes>_<8 hex checksum>`: typos are caught before any lookup. */
+export function generateKey(): string {
+  const random = randomBytes(32).toString('base64url');
+  return `hearth_${random}_${checksumOf(random)}`;
+}
+
+export function wellFormed(key: string): boolean {
+  const m = /^hearth_([A-Za-z0-9_-]{43})_([0-9a-f]{8})$/.exec(key);
+  if (!m) return false;
+  return timingSafeEqual(Buffer.from(m[2]), Buffer.from(checksumOf(m[1])));
+}
+
+/** API keys, stored only as SHA-256 hashes. */
+export class KeyStore {
+  private lastUsedWrites = new Map<string, number>();
+
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  create(input: { name: string; scopes?: Scope[]; models?: string[] | null; expiresAt?: number | null }): { key: string; record: ApiKey } {
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 128) throw badRequest('A key needs a name of 1 to 128 characters.');
+    const scopes = input.scopes ?? ['infer', 'metadata'];
+    for (const s of scopes) if (!SCOPES.includes(s)) throw badRequest(`Unknown scope "${s}"; scopes are ${SCOPES.join(', ')}.`);
+    if (input.expiresAt !== undefined && input.expiresAt !== null && input.expiresAt <= this.now()) {
+      throw badRequest('The expiry is in the past.');
+    }
+    const key = generateKey();
+    const id = `key_${randomBytes(6).toString('hex')}`;
+    this.db.prepare(
+      `INSERT INTO api_keys (id, name, hash, scopes, models, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(id, name, sha256(key), JSON.stringify([...new Set(scopes)]),
+      input.models ? JSON.stringify(input.models) : null, this.now(), input.expiresAt ?? null);
+    return { key, record: this.get(id) };
+  }
+
+  list(): ApiKey[] {
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toKey);
+  }
+
+  get(id: string): ApiKey {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    if (!row) throw notFound(`There is no API key with id "${id}".`);
+    return toKey(row);
+  }
+
+  revoke(id: string): ApiKey {
+    this.get(id);
+    this.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(this.now(), id);
+    return this.get(id);
+  }
+
+  /** The live key a bearer token names, or undefined for unknown, revoked and expired alike. */
+  authenticate(token: string): ApiKey | undefined {
+    if (!wellFormed(token)) return undefined;
+    const hash = sha256(token);
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
+    if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return undefined;
+    const now = this.now();
+    if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
+    // Last-used is kept to the minute: a write per request would cost more than it tells.
+    const last = this.lastUsedWrites.get(row.id) ?? 0;
+    if (now - last > 60_000) {
+      this.lastUsedWrites.set(row.id, now);
+      this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, row.id);
+    }
+    return toKey(row);
+  }
+}

@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { HttpError } from '../http/errors.js';
+import { tokenMatches } from './admin-token.js';
+import type { ApiKey, Scope } from './keys.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The API key the client presented, when it presented a valid one. */
+    apiKey?: ApiKey;
+    /** Whether the admin token was presented. */
+    isAdmin: boolean;
+  }
+  interface FastifyContextConfig {
+    /** What a route needs: nothing, an admin token, or an API key scope. */
+    access?: 'public' | 'admin' | Scope;
+  }
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : '';
+}
+
+const unauthorized = (message: string) => new HttpError(401, message, { 'www-authenticate': 'Bearer' });
+
+/**
+ * Who may call what. Admin routes take only the admin token. Inference and metadata routes take
+ * an API key with the route's scope; loopback clients may omit it unless --require-api-key is set.
+ */
+export const authPlugin = fp(async (app: FastifyInstance) => {
+  const { keys, config } = app.hearth;
+  app.decorateRequest('apiKey', undefined);
+  app.decorateRequest('isAdmin', false);
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access ?? 'public';
+    if (access === 'public') return;
+    const token = bearer(request);
+    if (token !== undefined && token !== '' && tokenMatches(token, app.hearth.adminToken)) {
+      request.isAdmin = true;
+      return;
+    }
+    if (access === 'admin') {
+      if (token === undefined) throw unauthorized('This admin route needs the admin token: send "Authorization: Bearer <admin token>".');
+      if (token.startsWith('hearth_') && !token.startsWith('hearth_admin_')) {
+        throw unauthorized('API keys cannot call admin routes; use the admin token.');
+      }
+      throw unauthorized('The admin token is not valid.');
+    }
+    if (token === undefined || token === '') {
+      if (isLoopback(request.socket.remoteAddress) && !config.requireApiKey) return;
+      throw unauthorized('This server needs an API key: send "Authorization: Bearer <key>". The admin creates keys with "hearth key create".');
+    }
+    const key = keys.authenticate(token);
+    if (!key) throw unauthorized('The API key is not valid (unknown, revoked or expired).');
+    if (!key.scopes.includes(access)) {
+      throw new HttpError(403, `This API key lacks the "${access}" scope this route needs.`);
+    }
+    request.apiKey = key;
+  });
+}, { name: 'hearth-auth' });
+
+/** Refuses a key limited to other models; called by routes once they know the model. */
+export function checkModelAccess(request: FastifyRequest, model: string): void {
+  const key = request.apiKey;
+  if (key?.models && !key.models.includes(model)) {
+    throw new HttpError(403, `This API key may not call model "${model}".`);
+  }
+}

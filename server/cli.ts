@@ -1,0 +1,280 @@
+import { createReadStream, promises as fs } from 'node:fs';
+import { Readable } from 'node:stream';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { AdminClient, CliError, resolveToken, resolveUrl, type ClientOptions } from './cli/client.js';
+import { ConfigError, resolveConfig, type Config } from './config.js';
+import { DatabaseTooNewError } from './db/database.js';
+import { startServer } from './serve.js';
+import { VERSION } from './version.js';
+
+type Out = { log: (s: string) => void; error: (s: string) => void };
+
+const int = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number.`);
+  return n;
+};
+
+interface ModelSummary { name: string; versions: number[]; aliases: Record<string, number>; loaded: number[] }
+interface VersionInfo {
+  name: string; version: number; sha256: string; size: number; createdAt: number; description: string;
+  inputs: { name: string; datatype: string; shape: number[] }[]; outputs: { name: string; datatype: string; shape: number[] }[];
+  aliases: string[]; state: string; provider: string | null; tags: string[]; metadata: Record<string, unknown>; existing?: boolean;
+}
+interface KeyInfo { id: string; name: string; scopes: string[]; models: string[] | null; expiresAt: number | null; revokedAt: number | null; lastUsedAt: number | null }
+
+const sig = (list: VersionInfo['inputs']) => list.map((t) => `${t.name} ${t.datatype}[${t.shape.join(',')}]`).join(', ');
+const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+
+function clientFrom(cmd: Command): AdminClient {
+  const opts = cmd.optsWithGlobals<ClientOptions>();
+  return new AdminClient(resolveUrl(opts), resolveToken(opts));
+}
+
+function clientOptions(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'Hearth server URL (default: HEARTH_URL, else http://127.0.0.1:8600)')
+    .option('--token <token>', 'admin token (default: HEARTH_ADMIN_TOKEN, else the token file in the data directory)')
+    .option('--data-dir <dir>', 'data directory whose admin-token file to read')
+    .option('--json', 'print the server\'s JSON answer');
+}
+
+export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => console.error(s) }): Command {
+  const program = new Command('hearth')
+    .description('Hearth: an on-prem ONNX model server speaking the Open Inference Protocol (KServe v2 / Triton).')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => out.log(s.trimEnd()), writeErr: (s) => out.error(s.trimEnd()) })
+    .exitOverride();
+
+  program.command('serve')
+    .description('Run the server (headless). Binds to 127.0.0.1 unless --host says otherwise.')
+    .option('--host <host>', 'address to bind (env HEARTH_HOST; default 127.0.0.1, loopback only)')
+    .option('--port <port>', 'port (env HEARTH_PORT; default 8600)', int('--port'))
+    .option('--data-dir <dir>', 'data directory (env HEARTH_DATA_DIR; default ~/.local/share/hearth)')
+    .option('--require-api-key', 'make every inference client present an API key, loopback included')
+    .option('--workers <n>', 'inference worker threads (default: one per core)', int('--workers'))
+    .option('--body-limit <bytes>', 'largest inference request body (default 64 MiB)', int('--body-limit'))
+    .option('--no-demo-models', 'do not register the bundled demo model on an empty registry')
+    .option('--no-usage-log', 'do not write the usage log (for benchmarks; the audit trail then has gaps)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .action(async (o: {
+      host?: string; port?: number; dataDir?: string; requireApiKey?: boolean; workers?: number; bodyLimit?: number;
+      demoModels: boolean; usageLog: boolean; logLevel?: Config['logLevel'];
+    }) => {
+      const config = resolveConfig({
+        host: o.host, port: o.port, dataDir: o.dataDir, requireApiKey: o.requireApiKey ?? false, workers: o.workers,
+        bodyLimitBytes: o.bodyLimit, demoModels: o.demoModels, usageLog: o.usageLog, logLevel: o.logLevel ?? 'warn',
+      });
+      const server = await startServer(config);
+      out.log(`Hearth ${VERSION} is serving.`);
+      out.log(`  Admin UI:    ${server.url}/ui/`);
+      out.log(`  API:         ${server.url}/v2   (docs: ${server.url}/docs)`);
+      out.log(`  Data:        ${config.dataDir}`);
+      out.log(`  Admin token: ${server.services.adminTokenFile ?? 'from HEARTH_ADMIN_TOKEN'}`);
+      if (config.host === '127.0.0.1' || config.host === 'localhost' || config.host === '::1') {
+        out.log('  Bound to loopback only; LAN clients cannot reach it (see --host).');
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          out.log(`${signal}: draining in-flight requests…`);
+          server.close().then(() => resolve(), (err: unknown) => { out.error(String(err)); resolve(); });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+
+  const model = program.command('model').description('Manage models and versions through the admin API');
+
+  clientOptions(model.command('add'))
+    .description('Register an ONNX file as the next version of a model')
+    .argument('<name>', 'model name (letters, digits, - _ .)')
+    .argument('<file>', 'path to the .onnx file')
+    .option('-d, --description <text>', 'description of this version')
+    .option('--metadata <json>', 'lineage as a JSON object (training data, parameters, metrics)')
+    .option('--tags <list>', 'comma-separated tags')
+    .option('--promote', 'point production at the new version')
+    .action(async (name: string, file: string, o: { description?: string; metadata?: string; tags?: string; promote?: boolean; json?: boolean }, cmd: Command) => {
+      const client = clientFrom(cmd);
+      await fs.access(file).catch(() => { throw new CliError(`Cannot read ${file}.`); });
+      const q = new URLSearchParams();
+      if (o.description) q.set('description', o.description);
+      if (o.metadata) q.set('metadata', o.metadata);
+      if (o.tags) q.set('tags', o.tags);
+      const v = await client.request<VersionInfo>('POST', `/admin/v1/models/${encodeURIComponent(name)}/versions?${q}`,
+        Readable.toWeb(createReadStream(file)), { 'content-type': 'application/octet-stream' });
+      if (o.promote) await client.request('PUT', `/admin/v1/models/${encodeURIComponent(name)}/aliases/production`, { version: v.version });
+      if (o.json) return out.log(JSON.stringify(v, null, 2));
+      out.log(v.existing
+        ? `${name} already has these bytes as version ${v.version} (sha256 ${v.sha256.slice(0, 12)}…); nothing added.`
+        : `Registered ${name} version ${v.version} (sha256 ${v.sha256.slice(0, 12)}…, ${v.size} bytes).`);
+      out.log(`  inputs:  ${sig(v.inputs)}\n  outputs: ${sig(v.outputs)}`);
+      if (o.promote) out.log(`  production -> ${v.version}`);
+    });
+
+  clientOptions(model.command('list'))
+    .description('List models, their versions and aliases')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const { models } = await clientFrom(cmd).request<{ models: ModelSummary[] }>('GET', '/admin/v1/models');
+      if (o.json) return out.log(JSON.stringify(models, null, 2));
+      if (models.length === 0) return out.log('No models yet. Add one with: hearth model add NAME FILE.onnx');
+      for (const m of models) {
+        const aliases = Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(' ') || '-';
+        out.log(`${m.name}\tversions ${m.versions.join(',')}\taliases ${aliases}\tloaded ${m.loaded.join(',') || '-'}`);
+      }
+    });
+
+  clientOptions(model.command('show'))
+    .description('Show a model\'s versions, signatures and alias history')
+    .argument('<name>')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
+      const m = await clientFrom(cmd).request<{ name: string; versions: VersionInfo[]; aliasHistory: { alias: string; version: number | null; action: string; changedAt: number }[] }>(
+        'GET', `/admin/v1/models/${encodeURIComponent(name)}`);
+      if (o.json) return out.log(JSON.stringify(m, null, 2));
+      out.log(m.name);
+      for (const v of m.versions) {
+        out.log(`  version ${v.version}${v.aliases.length ? ` [${v.aliases.join(', ')}]` : ''}  ${v.state}${v.provider ? ` on ${v.provider}` : ''}  registered ${when(v.createdAt)}`);
+        out.log(`    sha256 ${v.sha256}  ${v.size} bytes${v.description ? `  "${v.description}"` : ''}`);
+        out.log(`    inputs:  ${sig(v.inputs)}\n    outputs: ${sig(v.outputs)}`);
+        if (v.tags.length) out.log(`    tags: ${v.tags.join(', ')}`);
+        if (Object.keys(v.metadata).length) out.log(`    metadata: ${JSON.stringify(v.metadata)}`);
+      }
+      if (m.aliasHistory.length) {
+        out.log('  alias history:');
+        for (const h of m.aliasHistory) out.log(`    ${when(h.changedAt)}  ${h.alias} ${h.action} -> ${h.version ?? '-'}`);
+      }
+    });
+
+  clientOptions(model.command('promote'))
+    .description('Point an alias (default production) at a version; it is loaded and warmed first')
+    .argument('<name>')
+    .argument('<version>', 'version number', int('version'))
+    .option('--alias <alias>', 'alias to move', 'production')
+    .action(async (name: string, version: number, o: { alias: string; json?: boolean }, cmd: Command) => {
+      const r = await clientFrom(cmd).request<{ previous: number | null }>('PUT',
+        `/admin/v1/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(o.alias)}`, { version });
+      if (o.json) return out.log(JSON.stringify(r, null, 2));
+      out.log(`${name}: ${o.alias} -> ${version}${r.previous !== null ? ` (was ${r.previous})` : ''}`);
+    });
+
+  clientOptions(model.command('rollback'))
+    .description('Move production back to the version it pointed at before')
+    .argument('<name>')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
+      const r = await clientFrom(cmd).request<{ version: number; previous: number | null }>('POST', `/admin/v1/models/${encodeURIComponent(name)}/rollback`);
+      if (o.json) return out.log(JSON.stringify(r, null, 2));
+      out.log(`${name}: production -> ${r.version} (rolled back from ${r.previous})`);
+    });
+
+  clientOptions(model.command('remove'))
+    .description('Remove a model, or one version of it')
+    .argument('<name>')
+    .option('--version <n>', 'remove only this version', int('--version'))
+    .action(async (name: string, o: { version?: number; json?: boolean }, cmd: Command) => {
+      const path = o.version === undefined ? `/admin/v1/models/${encodeURIComponent(name)}` : `/admin/v1/models/${encodeURIComponent(name)}/versions/${o.version}`;
+      const r = await clientFrom(cmd).request<{ removed: string }>('DELETE', path);
+      out.log(o.json ? JSON.stringify(r) : `Removed ${r.removed}.`);
+    });
+
+  clientOptions(model.command('set'))
+    .description('Change a version\'s serving settings, e.g. --batch 32 --delay-us 500 --instances 2 --cache on')
+    .argument('<name>')
+    .argument('<version>', 'version number', int('version'))
+    .option('--batch <n>', 'maximum batch size', int('--batch'))
+    .option('--delay-us <n>', 'maximum queue delay in microseconds', int('--delay-us'))
+    .option('--queue <n>', 'maximum queued requests', int('--queue'))
+    .option('--instances <n>', 'concurrent sessions', int('--instances'))
+    .option('--threads <n>', 'intra-op threads per session', int('--threads'))
+    .addOption(new Option('--batching <onoff>', 'dynamic batching').choices(['on', 'off']))
+    .addOption(new Option('--cache <onoff>', 'response cache').choices(['on', 'off']))
+    .addOption(new Option('--pin <onoff>', 'keep loaded').choices(['on', 'off']))
+    .option('--placement <p>', 'auto, cpu, cuda:N, webgpu, dml or coreml')
+    .action(async (name: string, version: number, o: Record<string, string | number | boolean | undefined>, cmd: Command) => {
+      const patch: Record<string, unknown> = {};
+      if (o.batch !== undefined) patch.maxBatchSize = o.batch;
+      if (o.delayUs !== undefined) patch.maxQueueDelayUs = o.delayUs;
+      if (o.queue !== undefined) patch.maxQueueSize = o.queue;
+      if (o.instances !== undefined) patch.instances = o.instances;
+      if (o.threads !== undefined) patch.intraOpThreads = o.threads;
+      if (o.batching !== undefined) patch.dynamicBatching = o.batching === 'on';
+      if (o.cache !== undefined) patch.responseCache = o.cache === 'on';
+      if (o.pin !== undefined) patch.pinned = o.pin === 'on';
+      if (o.placement !== undefined) patch.placement = o.placement;
+      if (Object.keys(patch).length === 0) throw new CliError('Nothing to change: give at least one setting (see --help).');
+      const r = await clientFrom(cmd).request<{ settings: Record<string, unknown> }>('PATCH',
+        `/admin/v1/models/${encodeURIComponent(name)}/versions/${version}/settings`, patch);
+      out.log(JSON.stringify(r.settings, null, 2));
+    });
+
+  const key = program.command('key').description('Manage API keys for LAN clients');
+
+  clientOptions(key.command('create'))
+    .description('Create an API key; it is shown once')
+    .argument('<name>', 'who or what the key is for')
+    .option('--scopes <list>', 'comma-separated: infer, metadata', 'infer,metadata')
+    .option('--models <list>', 'comma-separated models the key may call (default: all)')
+    .option('--expires <iso-date>', 'expiry, e.g. 2027-01-31')
+    .action(async (name: string, o: { scopes: string; models?: string; expires?: string; json?: boolean }, cmd: Command) => {
+      let expiresAt: number | undefined;
+      if (o.expires) {
+        expiresAt = Date.parse(o.expires);
+        if (Number.isNaN(expiresAt)) throw new CliError(`--expires: "${o.expires}" is not a date (use e.g. 2027-01-31).`);
+      }
+      const body = {
+        name,
+        scopes: o.scopes.split(',').map((s) => s.trim()).filter(Boolean),
+        ...(o.models ? { models: o.models.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      };
+      const r = await clientFrom(cmd).request<{ id: string; key: string }>('POST', '/admin/v1/keys', body);
+      if (o.json) return out.log(JSON.stringify(r, null, 2));
+      out.log(`Created key ${r.id} ("${name}"). Copy it now; it is not shown again:\n\n  ${r.key}\n`);
+    });
+
+  clientOptions(key.command('list'))
+    .description('List API keys (never the keys themselves)')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const { keys } = await clientFrom(cmd).request<{ keys: KeyInfo[] }>('GET', '/admin/v1/keys');
+      if (o.json) return out.log(JSON.stringify(keys, null, 2));
+      if (keys.length === 0) return out.log('No API keys. Create one with: hearth key create NAME');
+      for (const k of keys) {
+        const status = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt < Date.now() ? 'expired' : 'active';
+        out.log(`${k.id}\t${k.name}\t${status}\tscopes ${k.scopes.join(',')}\tmodels ${k.models?.join(',') ?? 'all'}\tlast used ${when(k.lastUsedAt)}`);
+      }
+    });
+
+  clientOptions(key.command('revoke'))
+    .description('Revoke an API key by id')
+    .argument('<id>')
+    .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
+      const r = await clientFrom(cmd).request<KeyInfo>('DELETE', `/admin/v1/keys/${encodeURIComponent(id)}`);
+      out.log(o.json ? JSON.stringify(r) : `Revoked ${r.id} ("${r.name}").`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[], out?: Out): Promise<number> {
+  const o = out ?? { log: (s: string) => console.log(s), error: (s: string) => console.error(s) };
+  const program = buildCli(o);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof DatabaseTooNewError) {
+      o.error(`hearth: ${err.message}`);
+      return 1;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      o.error(`hearth: the port is already in use (${e.message}). Is another Hearth running? Choose another with --port.`);
+      return 1;
+    }
+    o.error(`hearth: ${e.message ?? String(err)}`);
+    return 1;
+  }
+}
+

@@ -1,0 +1,37 @@
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export class DatabaseTooNewError extends Error {}
+
+/**
+ * Opens the SQLite database and applies pending migrations, each in its own transaction
+ * that also sets `PRAGMA user_version`. A database written by newer code is refused.
+ */
+export function openDatabase(file: string, migrations: readonly string[] = MIGRATIONS): Db {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > migrations.length) {
+      throw new DatabaseTooNewError(
+        `The database ${file} is at schema version ${current}, but this Hearth knows only up to ` +
+          `${migrations.length}. It was written by a newer Hearth: upgrade Hearth, or point --data-dir elsewhere.`,
+      );
+    }
+    for (let v = current; v < migrations.length; v++) {
+      db.transaction(() => {
+        db.exec(migrations[v]);
+        db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

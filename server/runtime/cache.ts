@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import type { Tensor } from '../protocol/tensor.js';
+
+/** A byte-bounded LRU of inference results, keyed by model, version and a hash of the inputs. */
+export class ResponseCache {
+  private readonly entries = new Map<string, { outputs: Tensor[]; bytes: number }>();
+  private bytes = 0;
+
+  constructor(readonly maxBytes = 64 * 1024 * 1024) {}
+
+  static key(model: string, version: number, inputs: Tensor[], outputs: string[]): string {
+    const h = createHash('sha256');
+    h.update(`${model}\0${version}\0${outputs.join(',')}\0`);
+    for (const t of [...inputs].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      h.update(`${t.name}\0${t.datatype}\0${t.shape.join('x')}\0`);
+      if (Array.isArray(t.data)) for (const s of t.data) h.update(`${s.length}:${s}`);
+      else h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    }
+    return h.digest('base64');
+  }
+
+  get(key: string): Tensor[] | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return e.outputs;
+  }
+
+  set(key: string, outputs: Tensor[]): void {
+    const bytes = outputs.reduce((n, t) => n + sizeOf(t), key.length);
+    if (bytes > this.maxBytes) return;
+    const old = this.entries.get(key);
+    if (old) { this.bytes -= old.bytes; this.entries.delete(key); }
+    this.entries.set(key, { outputs, bytes });
+    this.bytes += bytes;
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= e.bytes;
+    }
+  }
+
+  /** Drops every entry of one model version (on unload or settings change). */
+  evictVersion(prefixKeys: (key: string) => boolean): void {
+    for (const [k, e] of this.entries) if (prefixKeys(k)) { this.entries.delete(k); this.bytes -= e.bytes; }
+  }
+
+  get size(): { entries: number; bytes: number } { return { entries: this.entries.size, bytes: this.bytes }; }
+}
+
+function sizeOf(t: Tensor): number {
+  return Array.isArray(t.data) ? t.data.reduce((n, s) => n + s.length + 4, 0) : t.data.byteLength;
+}

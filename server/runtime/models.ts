@@ -1,0 +1,251 @@
+import { HttpError, unavailable } from '../http/errors.js';
+import { allocate } from '../protocol/datatypes.js';
+import type { Tensor, TensorSpec } from '../protocol/tensor.js';
+import type { BlobStore } from '../registry/blobs.js';
+import type { ModelVersion, Registry } from '../registry/registry.js';
+import { ResponseCache } from './cache.js';
+import type { WorkerPool } from './pool.js';
+import { VersionScheduler, type InferOutcome, type Instance } from './scheduler.js';
+import { VersionStats } from './stats.js';
+
+export type VersionState = 'UNAVAILABLE' | 'LOADING' | 'READY' | 'UNLOADING';
+
+/** Where a version runs, decided from its placement setting and the hardware found. */
+export interface Placement {
+  provider: string;
+  deviceId?: number;
+  reason: string;
+}
+export type PlacementResolver = (v: ModelVersion) => Placement;
+
+interface LoadedVersion {
+  name: string;
+  version: number;
+  state: VersionState;
+  reason: string;
+  placement: Placement;
+  scheduler?: VersionScheduler;
+  instances: Instance[];
+  loading?: Promise<void>;
+  loadedAt: number;
+  lastUsed: number;
+}
+
+export interface ManagerEvents {
+  onFallback?: (name: string, version: number, from: string, reason: string) => void;
+  onStateChange?: (name: string, version: number, state: VersionState, reason: string) => void;
+}
+
+const keyOf = (name: string, version: number) => `${name}\u0000${version}`;
+
+/** Zero-filled inputs on a model's signature, dynamic dimensions as 1: the warm-up request. */
+export function warmupInputs(inputs: TensorSpec[]): Tensor[] {
+  return inputs.map((s) => {
+    const shape = s.shape.map((d) => (d < 0 ? 1 : d));
+    return { name: s.name, datatype: s.datatype, shape, data: allocate(s.datatype, shape.reduce((a, b) => a * b, 1)) };
+  });
+}
+
+/**
+ * Loaded model versions: their sessions in the worker pool, their schedulers and statistics.
+ * A version is loaded on first use, or ahead of time for aliases, and warmed before it is READY.
+ */
+export class ModelManager {
+  private readonly loaded = new Map<string, LoadedVersion>();
+  private readonly stats = new Map<string, VersionStats>();
+  readonly cache: ResponseCache;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly registry: Registry,
+    private readonly blobs: BlobStore,
+    private readonly placementOf: PlacementResolver = () => ({ provider: 'cpu', reason: 'CPU' }),
+    private readonly events: ManagerEvents = {},
+    cacheBytes = 64 * 1024 * 1024,
+  ) {
+    this.cache = new ResponseCache(cacheBytes);
+  }
+
+  statsOf(name: string, version: number): VersionStats {
+    const k = keyOf(name, version);
+    let s = this.stats.get(k);
+    if (!s) { s = new VersionStats(); this.stats.set(k, s); }
+    return s;
+  }
+
+  state(name: string, version: number): { state: VersionState; reason: string; provider?: string } {
+    const l = this.loaded.get(keyOf(name, version));
+    if (!l) return { state: 'UNAVAILABLE', reason: 'not loaded' };
+    return { state: l.state, reason: l.reason, provider: l.placement.provider };
+  }
+
+  isReady(name: string, version: number): boolean {
+    return this.loaded.get(keyOf(name, version))?.state === 'READY';
+  }
+
+  loadedVersions(): { name: string; version: number; state: VersionState; reason: string; provider: string; lastUsed: number; queued: number }[] {
+    return [...this.loaded.values()].map((l) => ({
+      name: l.name, version: l.version, state: l.state, reason: l.reason, provider: l.placement.provider,
+      lastUsed: l.lastUsed, queued: l.scheduler?.queued ?? 0,
+    }));
+  }
+
+  /** Loads (if needed) and warms a version; concurrent callers share one load. */
+  async load(name: string, version: number): Promise<void> {
+    const k = keyOf(name, version);
+    const existing = this.loaded.get(k);
+    if (existing?.state === 'READY') return;
+    if (existing?.loading) return existing.loading;
+    const v = this.registry.getVersion(name, version);
+    const placement = this.placementOf(v);
+    const entry: LoadedVersion = {
+      name, version, state: 'LOADING', reason: 'loading', placement, instances: [], loadedAt: 0, lastUsed: Date.now(),
+    };
+    this.loaded.set(k, entry);
+    this.events.onStateChange?.(name, version, 'LOADING', '');
+    entry.loading = this.doLoad(entry, v).finally(() => { entry.loading = undefined; });
+    return entry.loading;
+  }
+
+  private async openInstances(entry: LoadedVersion, v: ModelVersion, placement: Placement): Promise<Instance[]> {
+    const path = this.blobs.pathOf(v.sha256);
+    const workers = this.pool.pick(v.settings.instances);
+    const instances: Instance[] = [];
+    try {
+      for (const [i, worker] of workers.entries()) {
+        const key = `${entry.name}:${entry.version}:${i}:${worker.index}`;
+        const providers = placement.provider === 'cpu' ? ['cpu'] : [placement.provider, 'cpu'];
+        await this.pool.load(worker, key, path, {
+          intraOpThreads: v.settings.intraOpThreads, providers, deviceId: placement.deviceId,
+        });
+        instances.push({ worker, key, busy: false });
+      }
+      return instances;
+    } catch (err) {
+      await Promise.all(instances.map((inst) => this.pool.unload(inst.worker, inst.key).catch(() => undefined)));
+      throw err;
+    }
+  }
+
+  private async doLoad(entry: LoadedVersion, v: ModelVersion): Promise<void> {
+    try {
+      let instances: Instance[];
+      try {
+        instances = await this.openInstances(entry, v, entry.placement);
+      } catch (err) {
+        if (entry.placement.provider === 'cpu') throw err;
+        const why = err instanceof Error ? err.message : String(err);
+        this.events.onFallback?.(entry.name, entry.version, entry.placement.provider, why);
+        entry.placement = { provider: 'cpu', reason: `fell back to the CPU: ${entry.placement.provider} failed to load (${why})` };
+        instances = await this.openInstances(entry, v, entry.placement);
+      }
+      entry.instances = instances;
+      const first = v.signature.inputs[0];
+      const batchable = first !== undefined && first.shape.length > 0 && first.shape[0] === -1 &&
+        v.signature.inputs.every((s) => s.shape.length > 0 && s.shape[0] === -1);
+      entry.scheduler = new VersionScheduler(this.pool, instances, v.settings, batchable,
+        v.signature.outputs.map((o) => o.name), this.statsOf(v.name, v.version));
+      try {
+        await entry.scheduler.submit(warmupInputs(v.signature.inputs));
+        entry.reason = '';
+      } catch (err) {
+        // Some models reject all-zero input; they can still serve real requests.
+        entry.reason = `warm-up inference failed: ${err instanceof Error ? err.message : String(err)}`;
+      }
+      entry.state = 'READY';
+      entry.loadedAt = Date.now();
+      this.events.onStateChange?.(entry.name, entry.version, 'READY', entry.reason);
+    } catch (err) {
+      this.loaded.delete(keyOf(entry.name, entry.version));
+      const why = err instanceof Error ? err.message : String(err);
+      this.events.onStateChange?.(entry.name, entry.version, 'UNAVAILABLE', why);
+      throw unavailable(`Model "${entry.name}" version ${entry.version} could not be loaded: ${why}`, 5);
+    }
+  }
+
+  /** Unloads after letting queued and running requests finish. */
+  async unload(name: string, version: number): Promise<boolean> {
+    const k = keyOf(name, version);
+    const entry = this.loaded.get(k);
+    if (!entry) return false;
+    if (entry.loading) await entry.loading.catch(() => undefined);
+    entry.state = 'UNLOADING';
+    await entry.scheduler?.drain();
+    this.loaded.delete(k);
+    await Promise.all(entry.instances.map((i) => this.pool.unload(i.worker, i.key).catch(() => undefined)));
+    this.events.onStateChange?.(name, version, 'UNAVAILABLE', 'unloaded');
+    return true;
+  }
+
+  /** Applies changed settings: scheduling at once, instance count or placement by reloading. */
+  async reconfigure(v: ModelVersion, reload: boolean): Promise<void> {
+    const entry = this.loaded.get(keyOf(v.name, v.version));
+    if (!entry) return;
+    if (reload) {
+      await this.unload(v.name, v.version);
+      await this.load(v.name, v.version);
+    } else {
+      entry.scheduler?.configure(v.settings);
+    }
+  }
+
+  /** After a worker died: the instances it held are reloaded; the others keep serving. */
+  async reloadLostSessions(lostKeys: string[]): Promise<void> {
+    const lost = new Set(lostKeys);
+    for (const entry of this.loaded.values()) {
+      for (const inst of entry.instances) {
+        if (!lost.has(inst.key)) continue;
+        inst.busy = true;
+        try {
+          const v = this.registry.getVersion(entry.name, entry.version);
+          const providers = entry.placement.provider === 'cpu' ? ['cpu'] : [entry.placement.provider, 'cpu'];
+          await this.pool.load(inst.worker, inst.key, this.blobs.pathOf(v.sha256), {
+            intraOpThreads: v.settings.intraOpThreads, providers, deviceId: entry.placement.deviceId,
+          });
+          inst.busy = false;
+        } catch {
+          // The version is gone or no longer loads: leave that instance out of service.
+        }
+      }
+      entry.scheduler?.configure(this.registry.getVersion(entry.name, entry.version).settings);
+    }
+  }
+
+  /** Runs one request: loads the version if needed, then queues it. */
+  async infer(v: ModelVersion, inputs: Tensor[], opts: { timeoutUs?: number; outputs?: string[] } = {}):
+    Promise<InferOutcome & { cached: boolean }> {
+    const k = keyOf(v.name, v.version);
+    let entry = this.loaded.get(k);
+    if (!entry || entry.state !== 'READY') {
+      if (entry?.state === 'UNLOADING') {
+        throw unavailable(`Model "${v.name}" version ${v.version} is being unloaded; load it again or call another version.`);
+      }
+      await this.load(v.name, v.version);
+      entry = this.loaded.get(k);
+    }
+    if (!entry?.scheduler) throw unavailable(`Model "${v.name}" version ${v.version} is not available.`);
+    entry.lastUsed = Date.now();
+    const stats = this.statsOf(v.name, v.version);
+    let cacheKey: string | undefined;
+    if (v.settings.responseCache) {
+      const started = process.hrtime.bigint();
+      cacheKey = ResponseCache.key(v.name, v.version, inputs, []);
+      const hit = this.cache.get(cacheKey);
+      const ns = Number(process.hrtime.bigint() - started);
+      if (hit) {
+        stats.add('cache_hit', ns);
+        return { outputs: hit, batchSize: inputs[0]?.shape[0] ?? 1, queueNs: 0, computeNs: 0, cached: true };
+      }
+      stats.add('cache_miss', ns);
+    }
+    const outcome = await entry.scheduler.submit(inputs, opts.timeoutUs);
+    if (cacheKey) this.cache.set(cacheKey, outcome.outputs);
+    return { ...outcome, cached: false };
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.loaded.values()) e.scheduler?.rejectQueued('The server is shutting down.');
+    this.loaded.clear();
+  }
+}
+

@@ -1,0 +1,142 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { LoadResult, RunResult, SessionOptions, WireTensor, WorkerRequest, WorkerResponse } from './messages.js';
+
+export class WorkerDiedError extends Error {}
+
+/** Distributes an object without the keys that only this side knows. */
+type Outgoing = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+interface Pending {
+  resolve: (value: LoadResult | RunResult | null) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The compiled worker. Under the test runner this module is TypeScript source, and a worker
+ * thread cannot load TypeScript, so it falls back to the build output.
+ */
+function workerScript(): URL {
+  const beside = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  return new URL('../../dist/server/runtime/worker.js', import.meta.url);
+}
+
+/** One worker thread and the requests it has not answered yet. */
+export class InferenceWorker {
+  private worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  /** Session keys loaded in this worker, so they can be reloaded after a crash. */
+  readonly sessions = new Set<string>();
+  alive = true;
+  /** Requests sent and not yet answered: the pool's measure of how busy a worker is. */
+  get inFlight(): number { return this.pending.size; }
+
+  constructor(readonly index: number, private readonly onDeath: (w: InferenceWorker, reason: string) => void) {
+    this.worker = this.spawn();
+  }
+
+  private spawn(): Worker {
+    const w = new Worker(workerScript(), { name: `hearth-infer-${this.index}` });
+    w.on('message', (msg: WorkerResponse) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new Error(msg.error));
+    });
+    const die = (reason: string) => {
+      if (!this.alive) return;
+      this.alive = false;
+      const err = new WorkerDiedError(`inference worker ${this.index} stopped (${reason}); the request did not complete`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      this.onDeath(this, reason);
+    };
+    w.on('error', (err) => die(err.message));
+    w.on('exit', (code) => die(`exit code ${code}`));
+    return w;
+  }
+
+  /** Starts a fresh thread in place of a dead one; its sessions must be loaded again. */
+  respawn(): void {
+    this.sessions.clear();
+    this.alive = true;
+    this.worker = this.spawn();
+  }
+
+  send(msg: Outgoing, transfer: ArrayBuffer[] = []): Promise<LoadResult | RunResult | null> {
+    if (!this.alive) return Promise.reject(new WorkerDiedError(`inference worker ${this.index} is restarting`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...msg, id }, transfer);
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.alive = false;
+    await this.worker.terminate();
+  }
+}
+
+export interface PoolEvents {
+  /** A worker died and was replaced; the sessions it held are gone. */
+  onWorkerReplaced?: (index: number, lostSessions: string[], reason: string) => void;
+}
+
+/** A fixed set of inference worker threads (default: one per core). */
+export class WorkerPool {
+  readonly workers: InferenceWorker[];
+  private closed = false;
+
+  constructor(size = os.availableParallelism(), private readonly events: PoolEvents = {}) {
+    this.workers = Array.from({ length: Math.max(1, size) }, (_, i) => new InferenceWorker(i, (w, reason) => this.replace(w, reason)));
+  }
+
+  private replace(w: InferenceWorker, reason: string): void {
+    if (this.closed) return;
+    const lost = [...w.sessions];
+    w.respawn();
+    this.events.onWorkerReplaced?.(w.index, lost, reason);
+  }
+
+  /** The `count` workers holding the fewest sessions. */
+  pick(count: number): InferenceWorker[] {
+    const order = [...this.workers].sort((a, b) => a.sessions.size - b.sessions.size || a.index - b.index);
+    return Array.from({ length: count }, (_, i) => order[i % order.length]);
+  }
+
+  /** Loads a model in a worker only long enough to read its signature; throws onnxruntime's reason. */
+  async inspect(path: string): Promise<LoadResult> {
+    const [w] = this.pick(1);
+    return (await w.send({ op: 'inspect', path })) as LoadResult;
+  }
+
+  async load(worker: InferenceWorker, key: string, path: string, options: SessionOptions): Promise<LoadResult> {
+    const result = (await worker.send({ op: 'load', key, path, options })) as LoadResult;
+    worker.sessions.add(key);
+    return result;
+  }
+
+  async unload(worker: InferenceWorker, key: string): Promise<void> {
+    worker.sessions.delete(key);
+    if (worker.alive) await worker.send({ op: 'unload', key });
+  }
+
+  run(worker: InferenceWorker, key: string, feeds: WireTensor[], outputs: string[]): Promise<RunResult> {
+    const transfer: ArrayBuffer[] = [];
+    for (const f of feeds) {
+      if (!Array.isArray(f.data)) transfer.push((f.data as ArrayBufferView).buffer as ArrayBuffer);
+    }
+    return worker.send({ op: 'run', key, feeds, outputs }, transfer) as Promise<RunResult>;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,219 @@
+import { HttpError, unavailable } from '../http/errors.js';
+import { batchKey, concatBatch, splitBatch } from '../protocol/batch.js';
+import type { Tensor } from '../protocol/tensor.js';
+import type { VersionSettings } from '../registry/settings.js';
+import { WorkerDiedError, type InferenceWorker, type WorkerPool } from './pool.js';
+import type { VersionStats } from './stats.js';
+import { fromWire, toWire } from './wire.js';
+
+export interface Instance {
+  worker: InferenceWorker;
+  key: string;
+  busy: boolean;
+}
+
+export interface InferOutcome {
+  outputs: Tensor[];
+  /** Rows in the execution this request was part of. */
+  batchSize: number;
+  queueNs: number;
+  computeNs: number;
+}
+
+interface Job {
+  inputs: Tensor[];
+  rows: number;
+  shapeKey: string;
+  enqueued: bigint;
+  timer?: NodeJS.Timeout;
+  resolve: (o: InferOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+type SchedulerSettings = Pick<VersionSettings,
+  'dynamicBatching' | 'maxBatchSize' | 'maxQueueDelayUs' | 'preferredBatchSizes' | 'maxQueueSize'>;
+
+const nowNs = () => process.hrtime.bigint();
+
+/**
+ * The queue of one model version and its dynamic batcher: requests wait here until an instance
+ * is free, then as many as fit (up to the maximum batch size, waiting at most the queue delay for
+ * more) run together and each caller gets back exactly its own rows.
+ */
+export class VersionScheduler {
+  private readonly queue: Job[] = [];
+  private delayTimer?: NodeJS.Timeout;
+  private draining?: () => void;
+  private running = 0;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    readonly instances: Instance[],
+    private settings: SchedulerSettings,
+    /** Whether the model's first dimension is a dynamic batch dimension. */
+    private readonly batchable: boolean,
+    private readonly outputNames: string[],
+    private readonly stats: VersionStats,
+  ) {}
+
+  get queued(): number { return this.queue.length; }
+  get inFlight(): number { return this.running; }
+
+  configure(settings: SchedulerSettings): void {
+    this.settings = settings;
+    this.pump();
+  }
+
+  submit(inputs: Tensor[], timeoutUs?: number): Promise<InferOutcome> {
+    if (this.queue.length >= this.settings.maxQueueSize) {
+      return Promise.reject(unavailable(
+        `The queue of this model version is full (${this.settings.maxQueueSize} requests waiting); retry shortly.`,
+      ));
+    }
+    return new Promise((resolve, reject) => {
+      const job: Job = {
+        inputs,
+        rows: this.batchable ? (inputs[0]?.shape[0] ?? 1) : 1,
+        shapeKey: batchKey(inputs),
+        enqueued: nowNs(),
+        resolve,
+        reject,
+      };
+      if (timeoutUs !== undefined && timeoutUs > 0) {
+        job.timer = setTimeout(() => {
+          const i = this.queue.indexOf(job);
+          if (i < 0) return;
+          this.queue.splice(i, 1);
+          this.stats.add('fail', Number(nowNs() - job.enqueued));
+          reject(new HttpError(503,
+            `The request waited longer than its timeout of ${timeoutUs} µs in the queue and was not run.`,
+            { 'retry-after': '1' }));
+        }, Math.max(1, Math.ceil(timeoutUs / 1000)));
+      }
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  private take(): Job[] | undefined {
+    const head = this.queue[0];
+    if (!head) return undefined;
+    if (!this.settings.dynamicBatching || !this.batchable) return [this.queue.shift() as Job];
+    const max = this.settings.maxBatchSize;
+    const picked: Job[] = [];
+    let rows = 0;
+    for (const job of this.queue) {
+      if (job.shapeKey !== head.shapeKey) continue;
+      if (picked.length > 0 && rows + job.rows > max) break;
+      picked.push(job);
+      rows += job.rows;
+      if (rows >= max) break;
+    }
+    const waitedUs = Number(nowNs() - head.enqueued) / 1000;
+    const preferred = this.settings.preferredBatchSizes.includes(rows);
+    if (rows < max && !preferred && waitedUs < this.settings.maxQueueDelayUs) {
+      if (!this.delayTimer) {
+        this.delayTimer = setTimeout(() => { this.delayTimer = undefined; this.pump(); },
+          Math.max(1, Math.ceil((this.settings.maxQueueDelayUs - waitedUs) / 1000)));
+      }
+      return undefined;
+    }
+    const chosen = new Set(picked);
+    for (let i = this.queue.length - 1; i >= 0; i--) if (chosen.has(this.queue[i])) this.queue.splice(i, 1);
+    return picked;
+  }
+
+  private pump(): void {
+    for (const inst of this.instances) {
+      if (inst.busy) continue;
+      const jobs = this.take();
+      if (!jobs) break;
+      void this.execute(inst, jobs);
+    }
+    if (this.draining && this.queue.length === 0 && this.running === 0) this.draining();
+  }
+
+  private async execute(inst: Instance, jobs: Job[]): Promise<void> {
+    inst.busy = true;
+    this.running += jobs.length;
+    const started = nowNs();
+    for (const j of jobs) {
+      if (j.timer) clearTimeout(j.timer);
+      this.stats.add('queue', Number(started - j.enqueued));
+    }
+    try {
+      const rows = jobs.map((j) => j.rows);
+      const joined = jobs.length === 1 ? jobs[0].inputs : concatBatch(jobs.map((j) => j.inputs)).inputs;
+      const wire = joined.map(toWire);
+      const sent = nowNs();
+      const result = await this.pool.run(inst.worker, inst.key, wire, this.outputNames);
+      const received = nowNs();
+      const outputs = result.outputs.map(fromWire);
+      const parts = jobs.length === 1 ? [outputs] : splitBatch(outputs, rows);
+      const done = nowNs();
+      const total = rows.reduce((a, b) => a + b, 0);
+      const inputNs = Number(sent - started);
+      const outputNs = Number(done - received);
+      this.stats.execution(total, inputNs, result.computeNs, outputNs);
+      this.stats.add('compute_input', inputNs, jobs.length);
+      this.stats.add('compute_infer', result.computeNs, jobs.length);
+      this.stats.add('compute_output', outputNs, jobs.length);
+      this.stats.lastInference = Date.now();
+      jobs.forEach((j, i) => j.resolve({
+        outputs: parts[i],
+        batchSize: total,
+        queueNs: Number(started - j.enqueued),
+        computeNs: Number(done - started),
+      }));
+    } catch (err) {
+      await this.fail(inst, jobs, err);
+    } finally {
+      inst.busy = false;
+      this.running -= jobs.length;
+      this.pump();
+    }
+  }
+
+  /** A joined batch that fails is retried one request at a time, so one bad request fails alone. */
+  private async fail(inst: Instance, jobs: Job[], err: unknown): Promise<void> {
+    if (err instanceof WorkerDiedError) {
+      for (const j of jobs) j.reject(unavailable(`${err.message}. The worker has been replaced; retry the request.`));
+      return;
+    }
+    if (jobs.length > 1) {
+      for (const j of jobs) {
+        try {
+          const r = await this.pool.run(inst.worker, inst.key, j.inputs.map(toWire), this.outputNames);
+          j.resolve({ outputs: r.outputs.map(fromWire), batchSize: j.rows, queueNs: 0, computeNs: r.computeNs });
+        } catch (e) {
+          this.rejectOne(j, e);
+        }
+      }
+      return;
+    }
+    this.rejectOne(jobs[0], err);
+  }
+
+  private rejectOne(job: Job, err: unknown): void {
+    if (err instanceof WorkerDiedError) {
+      job.reject(unavailable(`${err.message}. The worker has been replaced; retry the request.`));
+      return;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    job.reject(new HttpError(400, `The model could not run on this input: ${msg}`));
+  }
+
+  /** Resolves once nothing is queued or running: the version can be unloaded without failing anyone. */
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => { this.draining = resolve; });
+  }
+
+  /** Fails everything still queued (the version is going away for good). */
+  rejectQueued(message: string): void {
+    for (const j of this.queue.splice(0)) {
+      if (j.timer) clearTimeout(j.timer);
+      j.reject(unavailable(message));
+    }
+  }
+}

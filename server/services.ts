@@ -1,0 +1,90 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { loadOrCreateAdminToken } from './auth/admin-token.js';
+import { KeyStore } from './auth/keys.js';
+import type { Config } from './config.js';
+import { openDatabase, type Db } from './db/database.js';
+import { BlobStore } from './registry/blobs.js';
+import { Registry } from './registry/registry.js';
+import { ModelManager, type PlacementResolver } from './runtime/models.js';
+import { WorkerPool } from './runtime/pool.js';
+import { createUsageLog, type UsageLog } from './usage/log.js';
+import { loadOrCreateSigningKey, type SigningKey } from './usage/signing.js';
+import type { AdminAction } from './usage/types.js';
+
+/** An admin action as routes report it; the actor is filled in from who was authenticated. */
+export interface AdminEvent {
+  action: AdminAction['action'];
+  model?: string;
+  version?: number;
+  ip?: string;
+  actor?: string;
+  detail?: Record<string, unknown>;
+  reason?: string;
+}
+
+/** Everything the HTTP layer serves from, created once per process and closed on shutdown. */
+export interface Services {
+  config: Config;
+  db: Db;
+  registry: Registry;
+  blobs: BlobStore;
+  pool: WorkerPool;
+  models: ModelManager;
+  keys: KeyStore;
+  usage: UsageLog;
+  signingKey: SigningKey;
+  /** Set once shutdown begins: readiness turns false and new work is refused. */
+  draining: boolean;
+  /** Writes an admin action to the audit log; resolves once it is committed. */
+  recordAdmin(event: AdminEvent): Promise<void>;
+  adminToken: string;
+  adminTokenFile: string | null;
+  startedAt: number;
+  close(): Promise<void>;
+}
+
+export interface ServiceHooks {
+  placement?: PlacementResolver;
+}
+
+export async function createServices(config: Config, hooks: ServiceHooks = {}): Promise<Services> {
+  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openDatabase(path.join(config.dataDir, 'hearth.db'));
+  const registry = new Registry(db);
+  const blobs = new BlobStore(config.dataDir);
+  await blobs.init();
+  // A crash between writing a blob and committing its row leaves an orphan; it goes here.
+  await blobs.collectGarbage(registry.referencedBlobs());
+  const { token, file } = await loadOrCreateAdminToken(config.dataDir, config.adminToken);
+  let models: ModelManager | undefined;
+  const pool = new WorkerPool(config.workers, {
+    onWorkerReplaced: (_index, lost) => { void models?.reloadLostSessions(lost); },
+  });
+  const signingKey = loadOrCreateSigningKey(config.dataDir);
+  const usage = createUsageLog(db, { enabled: config.usageLog, signer: signingKey });
+  const recordAdmin = async (e: AdminEvent) => {
+    await usage.appendAdmin({
+      action: e.action, actor: e.actor ?? 'admin', model: e.model ?? null, version: e.version ?? null,
+      client: e.ip ?? null, detail: e.detail ?? null, reason: e.reason ?? null,
+    });
+  };
+  models = new ModelManager(pool, registry, blobs, hooks.placement, {
+    onFallback: (name, version, from, reason) => {
+      void recordAdmin({ action: 'fallback', actor: 'system', model: name, version, detail: { from, to: 'cpu' }, reason });
+    },
+  }, config.cacheBytes);
+  const keys = new KeyStore(db);
+  const services: Services = {
+    config, db, registry, blobs, pool, models, keys, usage, signingKey, recordAdmin,
+    draining: false,
+    adminToken: token, adminTokenFile: file, startedAt: Date.now(),
+    async close() {
+      await models?.close();
+      await usage.close();
+      await pool.close();
+      db.close();
+    },
+  };
+  return services;
+}
