@@ -168,11 +168,11 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     });
 
   clientOptions(model.command('remove'))
-    .description('Remove a model, or one version of it')
+    .description('Remove a model with all its versions, or only the version given')
     .argument('<name>')
-    .option('--version <n>', 'remove only this version', int('--version'))
-    .action(async (name: string, o: { version?: number; json?: boolean }, cmd: Command) => {
-      const path = o.version === undefined ? `/admin/v1/models/${encodeURIComponent(name)}` : `/admin/v1/models/${encodeURIComponent(name)}/versions/${o.version}`;
+    .argument('[version]', 'remove only this version', int('version'))
+    .action(async (name: string, version: number | undefined, o: { json?: boolean }, cmd: Command) => {
+      const path = version === undefined ? `/admin/v1/models/${encodeURIComponent(name)}` : `/admin/v1/models/${encodeURIComponent(name)}/versions/${version}`;
       const r = await clientFrom(cmd).request<{ removed: string }>('DELETE', path);
       out.log(o.json ? JSON.stringify(r) : `Removed ${r.removed}.`);
     });
