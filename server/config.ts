@@ -18,6 +18,10 @@ export const ConfigSchema = Type.Object({
     Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]),
   cacheBytes: Type.Integer({ minimum: 0 }),
   drainTimeoutMs: Type.Integer({ minimum: 0 }),
+  keepAliveSeconds: Type.Integer({ minimum: 0, description: 'Idle non-production versions unload after this; 0 keeps them loaded.' }),
+  cpuBudgetBytes: Type.Integer({ minimum: 0, description: 'Model memory allowed on the CPU (estimated 2× file size per version).' }),
+  maxLoadedVersions: Type.Integer({ minimum: 1, description: 'Most versions loaded per device.' }),
+  hardwarePollMs: Type.Integer({ minimum: 500, description: 'How often GPUs are polled.' }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -47,6 +51,10 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: 'info',
     cacheBytes: 64 * 1024 * 1024,
     drainTimeoutMs: 10_000,
+    keepAliveSeconds: 900,
+    cpuBudgetBytes: Math.floor(os.totalmem() / 2),
+    maxLoadedVersions: 32,
+    hardwarePollMs: 5000,
   };
 }
 

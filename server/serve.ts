@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { buildApp, type HearthApp } from './app.js';
 import type { Config } from './config.js';
 import { registerVersion } from './registry/register.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceHooks, type Services } from './services.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 export const DEMO_MODEL = 'iris';
@@ -52,8 +52,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, opts: { logger?: boolean } = {}): Promise<RunningServer> {
-  const services = await createServices(config);
+export async function startServer(config: Config, opts: { logger?: boolean; hooks?: ServiceHooks } = {}): Promise<RunningServer> {
+  const services = await createServices(config, opts.hooks);
   let app: HearthApp;
   try {
     app = await buildApp(services, {
@@ -68,6 +68,8 @@ export async function startServer(config: Config, opts: { logger?: boolean } = {
     await services.close();
     throw err;
   }
+  // Detection runs in the background (worker threads and child processes): serving does not wait for it.
+  services.hardware.start().catch((err: unknown) => app.log.warn({ err }, 'hardware detection failed'));
   await warmProduction(services, (m) => app.log.warn(m));
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

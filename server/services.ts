@@ -6,7 +6,8 @@ import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { BlobStore } from './registry/blobs.js';
 import { Registry } from './registry/registry.js';
-import { ModelManager, type PlacementResolver } from './runtime/models.js';
+import { choosePlacement, createHardwareMonitor, type HardwareMonitor, type PlacementRequest } from './hardware/index.js';
+import { ModelManager, type DeviceBudget, type Placement, type PlacementResolver } from './runtime/models.js';
 import { WorkerPool } from './runtime/pool.js';
 import { createUsageLog, type UsageLog } from './usage/log.js';
 import { loadOrCreateSigningKey, type SigningKey } from './usage/signing.js';
@@ -31,6 +32,9 @@ export interface Services {
   blobs: BlobStore;
   pool: WorkerPool;
   models: ModelManager;
+  hardware: HardwareMonitor;
+  /** Device budgets for loaded models; GPU entries appear once the GPUs are detected. */
+  budgets: Record<string, DeviceBudget>;
   keys: KeyStore;
   usage: UsageLog;
   signingKey: SigningKey;
@@ -69,17 +73,46 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
       client: e.ip ?? null, detail: e.detail ?? null, reason: e.reason ?? null,
     });
   };
-  models = new ModelManager(pool, registry, blobs, hooks.placement, {
+  const hardware = createHardwareMonitor({ intervalMs: config.hardwarePollMs });
+  const budgets: Record<string, DeviceBudget> = { cpu: { bytes: config.cpuBudgetBytes, count: config.maxLoadedVersions } };
+  const placement: PlacementResolver = hooks.placement ?? ((v): Placement => {
+    const snapshot = hardware.snapshot();
+    if (!snapshot) return { provider: 'cpu', reason: 'hardware not detected yet' };
+    for (const g of snapshot.gpus) {
+      if (g.vendor === 'NVIDIA' && g.index !== null && g.memoryTotalBytes !== null) {
+        budgets[`cuda:${g.index}`] ??= { bytes: Math.floor(g.memoryTotalBytes * 0.9), count: config.maxLoadedVersions };
+      }
+    }
+    const chosen = choosePlacement({ requested: v.settings.placement as PlacementRequest, modelBytes: v.size, snapshot });
+    if ('error' in chosen) {
+      void recordAdmin({ action: 'fallback', actor: 'system', model: v.name, version: v.version, detail: { from: v.settings.placement, to: 'cpu' }, reason: chosen.error });
+      return { provider: 'cpu', reason: `${v.settings.placement} unavailable (${chosen.error}); running on the CPU` };
+    }
+    return chosen;
+  });
+  models = new ModelManager(pool, registry, blobs, placement, {
     onFallback: (name, version, from, reason) => {
       void recordAdmin({ action: 'fallback', actor: 'system', model: name, version, detail: { from, to: 'cpu' }, reason });
     },
-  }, config.cacheBytes);
+  }, {
+    cacheBytes: config.cacheBytes,
+    budgets,
+    keepAliveMs: config.keepAliveSeconds * 1000,
+    isProtected: (name, version) => {
+      try {
+        return registry.aliasVersion(name, 'production') === version || registry.previousTarget(name, 'production') === version;
+      } catch {
+        return false;
+      }
+    },
+  });
   const keys = new KeyStore(db);
   const services: Services = {
-    config, db, registry, blobs, pool, models, keys, usage, signingKey, recordAdmin,
+    config, db, registry, blobs, pool, models, hardware, budgets, keys, usage, signingKey, recordAdmin,
     draining: false,
     adminToken: token, adminTokenFile: file, startedAt: Date.now(),
     async close() {
+      hardware.stop();
       await models?.close();
       await usage.close();
       await pool.close();

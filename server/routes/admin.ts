@@ -7,6 +7,8 @@ import { badRequest, HttpError } from '../http/errors.js';
 import { registerVersion } from '../registry/register.js';
 import { checkModelName, type ModelVersion } from '../registry/registry.js';
 import { VersionSettingsPatchSchema } from '../registry/settings.js';
+import { ProviderStatusSchema, SystemSnapshotSchema } from '../hardware/index.js';
+import { VERSION } from '../version.js';
 import { errors, ModelParams, TensorSpecSchema } from './schemas.js';
 
 const VersionSchema = Type.Object({
@@ -214,6 +216,38 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       return { name, version, state: models.state(name, version).state };
     });
   }
+
+  r.get('/system', {
+    schema: {
+      tags: ['admin'], summary: 'CPUs, memory, GPUs, execution providers, device budgets, loaded versions, uptime',
+      response: { 200: Type.Object({
+        hardware: Type.Union([SystemSnapshotSchema, Type.Null()]),
+        providers: Type.Array(ProviderStatusSchema),
+        devices: Type.Record(Type.String(), Type.Object({ bytes: Type.Number(), count: Type.Integer(), budget: Type.Optional(Type.Object({ bytes: Type.Number(), count: Type.Integer() })) })),
+        loaded: Type.Array(Type.Object({ name: Type.String(), version: Type.Integer(), state: Type.String(), reason: Type.String(), provider: Type.String(), lastUsed: Type.Number(), queued: Type.Integer() })),
+        server: Type.Object({ version: Type.String(), startedAt: Type.Number(), uptimeSeconds: Type.Number(), dataDir: Type.String(), host: Type.String(), port: Type.Integer(), requireApiKey: Type.Boolean(), workers: Type.Integer() }),
+        auditKeyFingerprint: Type.String(),
+      }) },
+    },
+  }, async () => {
+    const { hardware } = app.hearth;
+    const snapshot = hardware.snapshot() ?? await hardware.refresh().catch(() => undefined);
+    const address = app.server.address();
+    return {
+      hardware: snapshot ?? null,
+      providers: snapshot?.providers.length ? snapshot.providers : await Promise.race([
+        hardware.providers(), new Promise<never[]>((resolve) => { setTimeout(() => resolve([]), 3000).unref(); }),
+      ]),
+      devices: models.deviceUsage(),
+      loaded: models.loadedVersions(),
+      server: {
+        version: VERSION, startedAt: app.hearth.startedAt, uptimeSeconds: (Date.now() - app.hearth.startedAt) / 1000,
+        dataDir: config.dataDir, host: config.host, port: typeof address === 'object' && address ? address.port : config.port,
+        requireApiKey: config.requireApiKey, workers: config.workers,
+      },
+      auditKeyFingerprint: app.hearth.signingKey.fingerprint,
+    };
+  });
 
   r.post('/keys', {
     schema: {

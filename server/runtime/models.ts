@@ -29,7 +29,30 @@ interface LoadedVersion {
   loading?: Promise<void>;
   loadedAt: number;
   lastUsed: number;
+  /** Estimated device memory: twice the file size. */
+  bytes: number;
+  pinned: boolean;
 }
+
+const deviceOf = (p: Placement) => (p.provider === 'cuda' ? `cuda:${p.deviceId ?? 0}` : p.provider);
+
+/** How much one device may hold: bytes of loaded models (estimated 2× file size) and a count. */
+export interface DeviceBudget {
+  bytes: number;
+  count: number;
+}
+
+export interface ManagerOptions {
+  cacheBytes?: number;
+  /** Budget per device ('cpu', 'cuda:0', …); devices not listed are unlimited. */
+  budgets?: Record<string, DeviceBudget>;
+  /** Idle versions unload after this long, unless pinned or protected; 0 keeps them. */
+  keepAliveMs?: number;
+  /** Versions that never unload for idleness or room: production and the previous production. */
+  isProtected?: (name: string, version: number) => boolean;
+}
+
+export class BudgetExceededError extends HttpError {}
 
 export interface ManagerEvents {
   onFallback?: (name: string, version: number, from: string, reason: string) => void;
@@ -54,6 +77,7 @@ export class ModelManager {
   private readonly loaded = new Map<string, LoadedVersion>();
   private readonly stats = new Map<string, VersionStats>();
   readonly cache: ResponseCache;
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -61,9 +85,71 @@ export class ModelManager {
     private readonly blobs: BlobStore,
     private readonly placementOf: PlacementResolver = () => ({ provider: 'cpu', reason: 'CPU' }),
     private readonly events: ManagerEvents = {},
-    cacheBytes = 64 * 1024 * 1024,
+    private readonly options: ManagerOptions = {},
   ) {
-    this.cache = new ResponseCache(cacheBytes);
+    this.cache = new ResponseCache(options.cacheBytes ?? 64 * 1024 * 1024);
+    const keepAlive = options.keepAliveMs ?? 0;
+    if (keepAlive > 0) {
+      this.idleTimer = setInterval(() => { void this.unloadIdle(); }, Math.min(keepAlive, 30_000));
+      this.idleTimer.unref();
+    }
+  }
+
+  private evictable(e: LoadedVersion): boolean {
+    return e.state === 'READY' && !e.pinned && !(this.options.isProtected?.(e.name, e.version) ?? false) &&
+      (e.scheduler?.queued ?? 0) === 0 && (e.scheduler?.inFlight ?? 0) === 0;
+  }
+
+  /** Unloads versions idle longer than the keep-alive, least recently used first. */
+  async unloadIdle(now = Date.now()): Promise<string[]> {
+    const keepAlive = this.options.keepAliveMs ?? 0;
+    if (keepAlive <= 0) return [];
+    const idle = [...this.loaded.values()]
+      .filter((e) => this.evictable(e) && now - e.lastUsed >= keepAlive)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const e of idle) await this.unload(e.name, e.version);
+    return idle.map((e) => `${e.name}:${e.version}`);
+  }
+
+  /** Usage of each device's budget by loaded (and loading) versions. */
+  deviceUsage(): Record<string, { bytes: number; count: number; budget?: DeviceBudget }> {
+    const out: Record<string, { bytes: number; count: number; budget?: DeviceBudget }> = {};
+    for (const e of this.loaded.values()) {
+      const d = deviceOf(e.placement);
+      out[d] ??= { bytes: 0, count: 0, budget: this.options.budgets?.[d] };
+      out[d].bytes += e.bytes;
+      out[d].count += 1;
+    }
+    for (const [d, budget] of Object.entries(this.options.budgets ?? {})) out[d] ??= { bytes: 0, count: 0, budget };
+    return out;
+  }
+
+  /**
+   * Makes room on a device for `bytes` more by unloading idle, unprotected versions, least
+   * recently used first; refuses with 507 when even that is not enough.
+   */
+  private async makeRoom(device: string, bytes: number, self: string): Promise<void> {
+    const budget = this.options.budgets?.[device];
+    if (!budget) return;
+    const onDevice = () => [...this.loaded.entries()].filter(([k, e]) => k !== self && deviceOf(e.placement) === device).map(([, e]) => e);
+    const fits = () => {
+      const list = onDevice();
+      return list.reduce((n, e) => n + e.bytes, 0) + bytes <= budget.bytes && list.length + 1 <= budget.count;
+    };
+    if (bytes > budget.bytes) {
+      throw new BudgetExceededError(507, `This model needs about ${bytes} bytes on ${device}, more than its whole budget of ${budget.bytes} bytes. Raise the budget or place it elsewhere.`);
+    }
+    for (const victim of onDevice().filter((e) => this.evictable(e)).sort((a, b) => a.lastUsed - b.lastUsed)) {
+      if (fits()) break;
+      await this.unload(victim.name, victim.version);
+    }
+    if (!fits()) {
+      const list = onDevice();
+      throw new BudgetExceededError(507,
+        `No room on ${device}: ${list.length} versions use ${list.reduce((n, e) => n + e.bytes, 0)} of ${budget.bytes} bytes ` +
+        `(at most ${budget.count} versions), and none of them can be unloaded (pinned, production, previous production, or busy). ` +
+        'Unload or unpin a version, or raise the budget.');
+    }
   }
 
   statsOf(name: string, version: number): VersionStats {
@@ -100,7 +186,10 @@ export class ModelManager {
     const placement = this.placementOf(v);
     const entry: LoadedVersion = {
       name, version, state: 'LOADING', reason: 'loading', placement, instances: [], loadedAt: 0, lastUsed: Date.now(),
+      bytes: 2 * v.size, pinned: v.settings.pinned,
     };
+    await this.makeRoom(deviceOf(placement), entry.bytes, k);
+    if (this.loaded.get(k)?.loading) return this.loaded.get(k)?.loading;
     this.loaded.set(k, entry);
     this.events.onStateChange?.(name, version, 'LOADING', '');
     entry.loading = this.doLoad(entry, v).finally(() => { entry.loading = undefined; });
@@ -181,6 +270,7 @@ export class ModelManager {
   async reconfigure(v: ModelVersion, reload: boolean): Promise<void> {
     const entry = this.loaded.get(keyOf(v.name, v.version));
     if (!entry) return;
+    entry.pinned = v.settings.pinned;
     if (reload) {
       await this.unload(v.name, v.version);
       await this.load(v.name, v.version);
@@ -244,6 +334,7 @@ export class ModelManager {
   }
 
   async close(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
     for (const e of this.loaded.values()) e.scheduler?.rejectQueued('The server is shutting down.');
     this.loaded.clear();
   }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig, type Config } from '../../server/config.js';
 import { startServer, type RunningServer } from '../../server/serve.js';
+import type { ServiceHooks } from '../../server/services.js';
 
 export interface TestServer extends RunningServer {
   token: string;
@@ -13,10 +14,10 @@ export interface TestServer extends RunningServer {
 }
 
 /** A real Hearth on an ephemeral loopback port with a fresh data directory. */
-export async function startTestServer(overrides: Partial<Config> = {}, keepDataDir?: string): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<Config> = {}, keepDataDir?: string, hooks?: ServiceHooks): Promise<TestServer> {
   const dataDir = keepDataDir ?? await mkdtemp(path.join(os.tmpdir(), 'hearth-test-'));
   const config = resolveConfig({ port: 0, dataDir, logLevel: 'silent', workers: 1, ...overrides }, {});
-  const server = await startServer(config, { logger: false });
+  const server = await startServer(config, { logger: false, hooks });
   const token = server.services.adminToken;
   return {
     ...server,
