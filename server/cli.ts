@@ -1,4 +1,5 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AdminClient, CliError, resolveToken, resolveUrl, type ClientOptions } from './cli/client.js';
@@ -6,6 +7,7 @@ import { ConfigError, resolveConfig, type Config } from './config.js';
 import { DatabaseTooNewError } from './db/database.js';
 import { formatSystem, type SystemSnapshot } from './hardware/index.js';
 import { startServer } from './serve.js';
+import { runVerifyCommand } from './usage/index.js';
 import { VERSION } from './version.js';
 
 type Out = { log: (s: string) => void; error: (s: string) => void };
@@ -253,6 +255,74 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
       out.log(o.json ? JSON.stringify(r) : `Revoked ${r.id} ("${r.name}").`);
     });
 
+  const audit = program.command('audit').description('Export and verify the tamper-evident audit log');
+
+  audit.command('verify')
+    .description('Check an exported audit bundle offline: exit 0 when intact, else the first bad record')
+    .argument('<bundle>', 'the .jsonl bundle from "hearth audit export" or GET /admin/v1/audit/export')
+    .option('--pubkey <file>', 'PEM public key to pin (from GET /admin/v1/audit/key)')
+    .option('--fingerprint <hex>', 'signing key fingerprint to pin (shown by "hearth system" and the admin UI)')
+    .action(async (bundle: string, o: { pubkey?: string; fingerprint?: string }) => {
+      const code = await runVerifyCommand(bundle, { ...o, print: out.log, printError: out.error });
+      if (code !== 0) throw new CommanderError(code, 'hearth.audit.failed', 'verification failed');
+    });
+
+  clientOptions(audit.command('export'))
+    .description('Download an audit bundle for a time range')
+    .requiredOption('-o, --output <file>', 'where to write the bundle')
+    .option('--from <time>', 'ISO date or ms since the epoch (inclusive)')
+    .option('--to <time>', 'ISO date or ms since the epoch (exclusive)')
+    .action(async (o: { output: string; from?: string; to?: string }, cmd: Command) => {
+      const q = new URLSearchParams();
+      if (o.from) q.set('from', o.from);
+      if (o.to) q.set('to', o.to);
+      await download(clientFrom(cmd), `/admin/v1/audit/export?${q}`, o.output);
+      out.log(`Wrote ${o.output}. Check it with: hearth audit verify ${o.output} --fingerprint <fingerprint>`);
+    });
+
+  clientOptions(audit.command('fingerprint'))
+    .description('Show the fingerprint of the key that signs audit checkpoints, for auditors to pin')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const k = await clientFrom(cmd).request<{ fingerprint: string; publicKeyPem: string }>('GET', '/admin/v1/audit/key');
+      out.log(o.json ? JSON.stringify(k, null, 2) : k.fingerprint);
+    });
+
+  const usage = program.command('usage').description('The per-request usage log');
+
+  clientOptions(usage.command('summary'))
+    .description('Requests, errors, compute seconds and bytes per API key or per model (chargeback)')
+    .addOption(new Option('--by <what>', 'group by').choices(['key', 'model']).default('key'))
+    .option('--from <time>', 'ISO date or ms since the epoch (inclusive)')
+    .option('--to <time>', 'ISO date or ms since the epoch (exclusive)')
+    .action(async (o: { by: string; from?: string; to?: string; json?: boolean }, cmd: Command) => {
+      const q = new URLSearchParams({ by: o.by });
+      if (o.from) q.set('from', o.from);
+      if (o.to) q.set('to', o.to);
+      const r = await clientFrom(cmd).request<{ rows: Record<string, string | number | null>[] }>('GET', `/admin/v1/usage/summary?${q}`);
+      if (o.json) return out.log(JSON.stringify(r.rows, null, 2));
+      if (r.rows.length === 0) return out.log('No requests in that period.');
+      out.log([o.by, 'requests', 'errors', 'compute_s', 'bytes_in', 'bytes_out'].join('\t'));
+      for (const row of r.rows) {
+        out.log([row[o.by] ?? (o.by === 'key' ? '(no key: loopback)' : '-'), row.requests, row.errors,
+          Number(row.computeSeconds).toFixed(3), row.bytesIn, row.bytesOut].join('\t'));
+      }
+    });
+
+  clientOptions(usage.command('export'))
+    .description('Download usage records as CSV or JSON Lines')
+    .requiredOption('-o, --output <file>', 'where to write')
+    .addOption(new Option('--format <f>', 'file format').choices(['csv', 'jsonl']).default('csv'))
+    .option('--from <time>', 'ISO date or ms since the epoch (inclusive)')
+    .option('--to <time>', 'ISO date or ms since the epoch (exclusive)')
+    .option('--model <name>', 'only this model')
+    .option('--key <id>', 'only this API key id')
+    .action(async (o: { output: string; format: string; from?: string; to?: string; model?: string; key?: string }, cmd: Command) => {
+      const q = new URLSearchParams({ format: o.format });
+      for (const k of ['from', 'to', 'model', 'key'] as const) if (o[k]) q.set(k, o[k] as string);
+      await download(clientFrom(cmd), `/admin/v1/usage?${q}`, o.output);
+      out.log(`Wrote ${o.output}.`);
+    });
+
   clientOptions(program.command('system'))
     .description('Show CPUs, memory, GPUs, execution providers and what is loaded where')
     .action(async (o: { json?: boolean }, cmd: Command) => {
@@ -277,6 +347,12 @@ interface SystemAnswer {
   loaded: { name: string; version: number; state: string; provider: string; reason: string }[];
   server: { version: string; host: string; port: number; uptimeSeconds: number; workers: number };
   auditKeyFingerprint: string;
+}
+
+async function download(client: AdminClient, pathname: string, file: string): Promise<void> {
+  const res = await client.stream(pathname);
+  if (!res.body) throw new CliError('The server sent no body.');
+  await pipeline(Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]), createWriteStream(file));
 }
 
 /** Runs the CLI; resolves to the process exit code. */

@@ -1,0 +1,202 @@
+import type { Database } from 'better-sqlite3';
+import { prepareInsertCheckpoint, lastSignedSeq, signCheckpoint } from './checkpoint.js';
+import { SELECT_HEAD, UPDATE_HEAD, type HeadRow } from './chain-state.js';
+import { adminFields, hashRecord, inferenceFields, RECORD_COLUMNS, type NewRecord } from './record.js';
+import type { SigningKey } from './signing.js';
+import type { AdminAction, InferenceRecord, RecordFields } from './types.js';
+
+export interface UsageLogOptions {
+  /** false: appends resolve at once (with seq 0) and nothing is written. */
+  enabled?: boolean;
+  maxBatch?: number;
+  /** How long the first append of a batch waits for others to join it. */
+  maxDelayMs?: number;
+  /** Without a signer no checkpoints are written (exports then sign only at export time). */
+  signer?: SigningKey | null;
+  checkpointEvery?: number;
+  checkpointMs?: number;
+  now?: () => number;
+}
+
+export interface UsageLogStats {
+  transactions: number;
+  records: number;
+  checkpoints: number;
+}
+
+export interface UsageLog {
+  /** Resolves with the record's seq once its transaction has committed. */
+  append(record: InferenceRecord): Promise<number>;
+  appendAdmin(action: AdminAction): Promise<number>;
+  /** Commits everything queued so far. */
+  flush(): Promise<void>;
+  /** Flushes, signs a last checkpoint and refuses further appends. Does not close the database. */
+  close(): Promise<void>;
+  readonly stats: Readonly<UsageLogStats>;
+}
+
+interface Pending {
+  fields: NewRecord;
+  resolve: (seq: number) => void;
+  reject: (error: unknown) => void;
+}
+
+const INSERT_RECORD = `INSERT INTO records (${Object.values(RECORD_COLUMNS).join(', ')}, prev_hash, hash)
+  VALUES (${Object.keys(RECORD_COLUMNS).map((f) => `@${f}`).join(', ')}, @prevHash, @hash)`;
+
+/**
+ * Group-committing, hash-chained writer: appends queue for up to maxDelayMs (or until maxBatch are
+ * waiting), then go to SQLite together in one BEGIN IMMEDIATE transaction.
+ */
+export function createUsageLog(
+  db: Database,
+  {
+    enabled = true,
+    maxBatch = 256,
+    maxDelayMs = 2,
+    signer = null,
+    checkpointEvery = 1000,
+    checkpointMs = 60_000,
+    now = Date.now,
+  }: UsageLogOptions = {},
+): UsageLog {
+  const stats: UsageLogStats = { transactions: 0, records: 0, checkpoints: 0 };
+  if (!enabled) {
+    return {
+      append: () => Promise.resolve(0),
+      appendAdmin: () => Promise.resolve(0),
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+      stats,
+    };
+  }
+
+  const selectHead = db.prepare(SELECT_HEAD);
+  const updateHead = db.prepare(UPDATE_HEAD);
+  const insertRecord = db.prepare(INSERT_RECORD);
+  const insertCheckpoint = prepareInsertCheckpoint(db);
+  let signedSeq = signer ? lastSignedSeq(db, signer) : 0;
+
+  /** Signs the head inside the caller's transaction; returns the seq signed, or 0. */
+  function checkpointInside(seq: number, hash: string): number {
+    if (!signer || seq <= signedSeq) return 0;
+    const cp = signCheckpoint(signer, seq, hash, now());
+    insertCheckpoint.run(cp.seq, cp.hash, cp.time, cp.signature, signer.fingerprint);
+    return seq;
+  }
+
+  // signedSeq moves only after a commit, so a rolled-back checkpoint is signed again later.
+  function noteCheckpoint(seq: number): void {
+    if (seq === 0) return;
+    signedSeq = seq;
+    stats.checkpoints += 1;
+  }
+
+  const writeBatch = db.transaction((batch: Pending[]): { seqs: number[]; signed: number } => {
+    // Read the head inside the transaction: exports and pruning also touch chain_state.
+    const head = selectHead.get() as HeadRow;
+    let seq = head.headSeq;
+    let prevHash = head.headHash;
+    const seqs: number[] = [];
+    for (const item of batch) {
+      seq += 1;
+      const fields: RecordFields = { ...item.fields, seq };
+      const hash = hashRecord(prevHash, fields);
+      insertRecord.run({ ...fields, prevHash, hash });
+      seqs.push(seq);
+      prevHash = hash;
+    }
+    updateHead.run(seq, prevHash);
+    const signed = seq - signedSeq >= checkpointEvery ? checkpointInside(seq, prevHash) : 0;
+    return { seqs, signed };
+  });
+
+  const checkpointHead = db.transaction((): number => {
+    const head = selectHead.get() as HeadRow;
+    return checkpointInside(head.headSeq, head.headHash);
+  });
+
+  let queue: Pending[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let immediate: NodeJS.Immediate | null = null;
+  let closed = false;
+
+  function drain(): void {
+    if (timer) clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+    timer = null;
+    immediate = null;
+    while (queue.length > 0) {
+      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+      let result: { seqs: number[]; signed: number };
+      try {
+        result = writeBatch.immediate(batch);
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+        continue;
+      }
+      noteCheckpoint(result.signed);
+      stats.transactions += 1;
+      stats.records += batch.length;
+      batch.forEach((item, i) => item.resolve(result.seqs[i]));
+    }
+  }
+
+  function schedule(): void {
+    if (queue.length >= maxBatch || maxDelayMs <= 0) {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      immediate ??= setImmediate(drain);
+    } else if (!timer && !immediate) {
+      timer = setTimeout(drain, maxDelayMs);
+    }
+  }
+
+  function enqueue(build: () => NewRecord): Promise<number> {
+    if (closed) return Promise.reject(new Error('the usage log is closed'));
+    let fields: NewRecord;
+    try {
+      fields = build();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<number>((resolve, reject) => {
+      queue.push({ fields, resolve, reject });
+      schedule();
+    });
+  }
+
+  const interval = signer
+    ? setInterval(() => {
+        try {
+          noteCheckpoint(checkpointHead.immediate());
+        } catch {
+          // A busy or closing database: the next interval, a full batch or close() will sign.
+        }
+      }, checkpointMs)
+    : null;
+  interval?.unref();
+
+  return {
+    append: (record) => enqueue(() => inferenceFields(record, now())),
+    appendAdmin: (action) => enqueue(() => adminFields(action, now())),
+    flush: () => {
+      drain();
+      return Promise.resolve();
+    },
+    close: () => {
+      if (closed) return Promise.resolve();
+      drain();
+      closed = true;
+      if (interval) clearInterval(interval);
+      try {
+        if (signer) noteCheckpoint(checkpointHead.immediate());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return Promise.resolve();
+    },
+    stats,
+  };
+}

@@ -1,0 +1,296 @@
+import { createPublicKey, createHash, type KeyObject } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { BUNDLE_FORMAT, LINE_KEYS, type LineType } from './bundle-format.js';
+import { isCanonicalText } from './canonical.js';
+import { checkpointPayload } from './checkpoint.js';
+import { HEX128, HEX64 } from './hash.js';
+import { splitLines, type RawLine } from './lines.js';
+import { hashRecord } from './record.js';
+import { fingerprint, normalizeFingerprint, publicKeyPem, verifyPayload } from './signing.js';
+import type { RecordFields } from './types.js';
+
+export interface VerifyOptions {
+  /** Pin the signer: the bundle must be signed by this public key (PEM). */
+  publicKeyPem?: string;
+  /** Pin the signer by fingerprint (SHA-256 of the raw public key, hex). */
+  fingerprint?: string;
+}
+
+export type VerifyResult =
+  | {
+      ok: true;
+      count: number;
+      firstSeq: number | null;
+      lastSeq: number | null;
+      fingerprint: string;
+      /** false: the key in the bundle was trusted as is; anyone could have re-signed the history. */
+      pinned: boolean;
+    }
+  | { ok: false; line: number; seq?: number; reason: string };
+
+type Failure = Extract<VerifyResult, { ok: false }>;
+
+/** Verifies a bundle held in memory (its text or bytes). */
+export function verifyBundle(bundle: string | Uint8Array, options: VerifyOptions = {}): Promise<VerifyResult> {
+  return verifyBundleStream([bundle], options);
+}
+
+/** Verifies a bundle file, streaming: memory stays flat whatever its size. */
+export function verifyBundleFile(path: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  return verifyBundleStream(createReadStream(path), options);
+}
+
+export async function verifyBundleStream(
+  chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
+  const verifier = new Verifier(options);
+  let lineNo = 0;
+  for await (const raw of splitLines(chunks)) {
+    lineNo += 1;
+    const failure = verifier.line(raw, lineNo);
+    if (failure) return failure;
+  }
+  return verifier.finish(lineNo);
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+class Verifier {
+  private readonly digest = createHash('sha256');
+  private publicKey: KeyObject | null = null;
+  private keyFingerprint = '';
+  private pinned = false;
+  private chainHash = '';
+  private count = 0;
+  private firstSeq: number | null = null;
+  private lastSeq: number | null = null;
+  private lastType: LineType | null = null;
+  private ended = false;
+
+  constructor(private readonly options: VerifyOptions) {}
+
+  line(raw: RawLine, line: number): Failure | null {
+    const fail = (reason: string, seq?: number): Failure =>
+      seq === undefined ? { ok: false, line, reason } : { ok: false, line, seq, reason };
+    if (this.ended) return fail('unexpected data after the end line');
+    if (!raw.terminated) return fail('the last line is incomplete: the bundle is truncated');
+
+    const parsed = parseLine(raw.bytes);
+    if (typeof parsed === 'string') return fail(parsed);
+    const type = parsed.type;
+    if (typeof type !== 'string' || !(type in LINE_KEYS)) return fail('unknown line type');
+    const keysProblem = checkKeys(parsed, LINE_KEYS[type as LineType]);
+    if (keysProblem) return fail(`${type} line: ${keysProblem}`);
+
+    if (this.lastType === null && type !== 'header') return fail('the bundle must start with its header line');
+    let failure: Failure | null;
+    switch (type as LineType) {
+      case 'header':
+        failure = this.lastType === null ? this.header(parsed, fail) : fail('a second header line');
+        break;
+      case 'record':
+        failure = this.record(parsed, fail);
+        break;
+      case 'checkpoint':
+        failure = this.checkpoint(parsed, fail);
+        break;
+      case 'end':
+        failure = this.end(parsed, fail);
+        this.ended = true;
+        break;
+    }
+    if (failure) return failure;
+    this.lastType = type as LineType;
+    this.digest.update(raw.bytes).update('\n');
+    return null;
+  }
+
+  finish(lines: number): VerifyResult {
+    if (!this.ended) {
+      const after = this.lastSeq === null ? '' : ` after record seq ${this.lastSeq}`;
+      return {
+        ok: false,
+        line: lines + 1,
+        reason: `the bundle is truncated${after}: it has no signed end line`,
+      };
+    }
+    return {
+      ok: true,
+      count: this.count,
+      firstSeq: this.firstSeq,
+      lastSeq: this.lastSeq,
+      fingerprint: this.keyFingerprint,
+      pinned: this.pinned,
+    };
+  }
+
+  private header(h: Record<string, unknown>, fail: (reason: string) => Failure): Failure | null {
+    if (h.format !== BUNDLE_FORMAT) return fail(`unsupported format (expected "${BUNDLE_FORMAT}")`);
+    if (!isNullableInt(h.from) || !isNullableInt(h.to)) return fail('header: from and to must be integers or null');
+    if (!isHash(h.prevHash)) return fail('header: prevHash must be 64 lowercase hex digits');
+    if (typeof h.publicKey !== 'string' || typeof h.fingerprint !== 'string') {
+      return fail('header: publicKey and fingerprint must be strings');
+    }
+    let key: KeyObject;
+    try {
+      key = createPublicKey(h.publicKey);
+      // Canonical PEM only: two spellings of one key would leave bytes the signature doesn't pin.
+      if (publicKeyPem(key) !== h.publicKey) return fail('header: publicKey is not in canonical PEM form');
+      this.keyFingerprint = fingerprint(key);
+    } catch {
+      return fail('header: publicKey is not an Ed25519 public key in PEM form');
+    }
+    if (h.fingerprint !== this.keyFingerprint) return fail('header: fingerprint does not match publicKey');
+
+    const pins: string[] = [];
+    try {
+      if (this.options.publicKeyPem !== undefined) pins.push(fingerprint(this.options.publicKeyPem));
+    } catch (error) {
+      return fail(`the pinned public key is unusable: ${error instanceof Error ? error.message : error}`);
+    }
+    if (this.options.fingerprint !== undefined) pins.push(normalizeFingerprint(this.options.fingerprint));
+    for (const pin of pins) {
+      if (pin !== this.keyFingerprint) {
+        return fail(`signed by key ${this.keyFingerprint}, not by the pinned key ${pin}`);
+      }
+    }
+    this.pinned = pins.length > 0;
+    this.publicKey = key;
+    this.chainHash = h.prevHash;
+    return null;
+  }
+
+  private record(r: Record<string, unknown>, fail: (reason: string, seq?: number) => Failure): Failure | null {
+    const shape = recordShapeProblem(r);
+    if (shape) return fail(`record: ${shape}`, typeof r.seq === 'number' ? r.seq : undefined);
+    const { type: _type, prevHash, hash, ...rest } = r;
+    const fields = rest as unknown as RecordFields;
+    const seq = fields.seq;
+    if (this.lastSeq !== null && seq !== this.lastSeq + 1) {
+      const expected = this.lastSeq + 1;
+      return seq <= this.lastSeq
+        ? fail(`record seq ${seq} comes again after seq ${this.lastSeq} (record inserted, duplicated or moved)`, seq)
+        : fail(`record seq ${expected} is missing: seq ${seq} follows seq ${this.lastSeq} (record deleted or moved)`, expected);
+    }
+    if (prevHash !== this.chainHash) {
+      const before = this.lastSeq === null ? "the header's prevHash" : `the hash of record seq ${this.lastSeq}`;
+      return fail(`prevHash does not match ${before} (the chain is broken here)`, seq);
+    }
+    if (hashRecord(this.chainHash, fields) !== hash) {
+      return fail('hash does not match the record: its contents were changed', seq);
+    }
+    this.chainHash = hash as string;
+    this.count += 1;
+    this.firstSeq ??= seq;
+    this.lastSeq = seq;
+    return null;
+  }
+
+  private checkpoint(c: Record<string, unknown>, fail: (reason: string, seq?: number) => Failure): Failure | null {
+    if (!isInt(c.seq) || !isHash(c.hash) || !isInt(c.time) || !isSignature(c.signature)) {
+      return fail('checkpoint: seq, hash, time or signature is malformed');
+    }
+    if (c.seq !== this.lastSeq) {
+      const where = this.lastSeq === null ? 'no record' : `record seq ${this.lastSeq}`;
+      return fail(`checkpoint for seq ${c.seq} follows ${where}: records are missing or moved`, c.seq);
+    }
+    if (c.hash !== this.chainHash) {
+      return fail(`record seq ${c.seq} differs from what was signed at checkpoint time (history rewritten)`, c.seq);
+    }
+    if (!this.verifySignature(checkpointPayload(c.seq, c.hash, c.time), c.signature)) {
+      return fail(`checkpoint signature for seq ${c.seq} is invalid`, c.seq);
+    }
+    return null;
+  }
+
+  private end(e: Record<string, unknown>, fail: (reason: string, seq?: number) => Failure): Failure | null {
+    const { signature, ...payload } = e;
+    if (!isSignature(signature)) return fail('end: signature is malformed');
+    if (e.count !== this.count) return fail(`end: count says ${e.count} records, the bundle holds ${this.count}`);
+    if (e.firstSeq !== this.firstSeq || e.lastSeq !== this.lastSeq) {
+      return fail(`end: the signed range ${e.firstSeq}..${e.lastSeq} differs from the records ${this.firstSeq}..${this.lastSeq}`);
+    }
+    if (e.lastHash !== this.chainHash) return fail('end: lastHash does not match the last record', this.lastSeq ?? undefined);
+    if (this.count > 0 && this.lastType !== 'checkpoint') {
+      return fail(`end: the last record (seq ${this.lastSeq}) is not covered by a checkpoint`, this.lastSeq ?? undefined);
+    }
+    if (!isInt(e.exportedAt)) return fail('end: exportedAt must be an integer');
+    if (e.digest !== this.digest.copy().digest('hex')) {
+      return fail('end: digest does not match the bundle: a line before it was changed');
+    }
+    if (!this.verifySignature(payload, signature)) return fail('end: signature is invalid');
+    return null;
+  }
+
+  private verifySignature(payload: Record<string, unknown>, signature: string): boolean {
+    if (!this.publicKey) return false;
+    try {
+      return verifyPayload(this.publicKey, payload, signature);
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** The line's JSON object, or why it is not one in canonical form. */
+function parseLine(bytes: Buffer): Record<string, unknown> | string {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return 'the line is not valid UTF-8';
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'the line is not valid JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the line is not a JSON object';
+  // Every byte must matter: only the one canonical spelling of a value is accepted.
+  if (!isCanonicalText(value, text)) return 'the line is not in canonical form (sorted keys, no spaces)';
+  return value as Record<string, unknown>;
+}
+
+function checkKeys(value: Record<string, unknown>, expected: readonly string[]): string | null {
+  const keys = Object.keys(value);
+  if (keys.length === expected.length && keys.every((k, i) => k === SORTED_KEYS.get(expected)?.[i])) return null;
+  const missing = expected.filter((k) => !keys.includes(k));
+  const extra = keys.filter((k) => !expected.includes(k));
+  if (missing.length > 0) return `missing ${missing.join(', ')}`;
+  if (extra.length > 0) return `unexpected ${extra.join(', ')}`;
+  return null;
+}
+
+// A canonical line's keys come sorted, so the usual check is one comparison per key.
+const SORTED_KEYS = new Map<readonly string[], string[]>(Object.values(LINE_KEYS).map((keys) => [keys, [...keys].sort()]));
+
+const TEXT_FIELDS = ['requestId', 'client', 'keyId', 'model', 'outcome', 'reason', 'action', 'actor', 'detail'] as const;
+const INT_FIELDS = ['version', 'status', 'latencyUs', 'batchSize', 'bytesIn', 'bytesOut'] as const;
+
+function recordShapeProblem(r: Record<string, unknown>): string | null {
+  if (!isInt(r.seq) || r.seq < 1) return 'seq must be a positive integer';
+  if (r.kind !== 'inference' && r.kind !== 'admin') return 'kind must be "inference" or "admin"';
+  if (!isInt(r.time)) return 'time must be an integer';
+  for (const f of TEXT_FIELDS) if (r[f] !== null && typeof r[f] !== 'string') return `${f} must be a string or null`;
+  for (const f of INT_FIELDS) if (!isNullableInt(r[f])) return `${f} must be an integer or null`;
+  if (!isHash(r.prevHash) || !isHash(r.hash)) return 'prevHash and hash must be 64 lowercase hex digits';
+  return null;
+}
+
+function isInt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+function isNullableInt(value: unknown): value is number | null {
+  return value === null || isInt(value);
+}
+
+function isHash(value: unknown): value is string {
+  return typeof value === 'string' && HEX64.test(value);
+}
+
+function isSignature(value: unknown): value is string {
+  return typeof value === 'string' && HEX128.test(value);
+}

@@ -1,0 +1,24 @@
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import ts from 'typescript';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+/**
+ * Compiles server/usage to plain JS under dir/usage (with node_modules linked beside it), so a
+ * child process can run the real module without a build step or a TS loader.
+ */
+export function transpileUsageModule(dir: string): string {
+  const src = join(ROOT, 'server/usage');
+  const out = join(dir, 'usage');
+  mkdirSync(out, { recursive: true });
+  for (const name of readdirSync(src).filter((n) => n.endsWith('.ts'))) {
+    const { outputText } = ts.transpileModule(readFileSync(join(src, name), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    writeFileSync(join(out, name.replace(/\.ts$/, '.js')), outputText);
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  return join(out, 'index.js');
+}
