@@ -1,0 +1,121 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FailureReason } from './reasons.js';
+
+/** What the metrics read at scrape time from the registry and the runtime. */
+export interface MetricsSource {
+  /** Every registered version. */
+  versions(): { name: string; version: number }[];
+  /** Cumulative counters of a version, as the statistics extension reports them. */
+  statsOf(name: string, version: number): { inferenceCount: number; executionCount: number };
+  loaded(): { name: string; version: number; state: string; queued: number }[];
+}
+
+/** One finished inference request; model and version are '' when the request never reached one. */
+export interface InferenceObservation {
+  model: string;
+  version: string;
+  ok: boolean;
+  reason?: FailureReason;
+  seconds: number;
+  /** Rows in the execution the request ran in. */
+  batchSize?: number;
+  queueNs?: number;
+  computeNs?: number;
+}
+
+export interface Metrics {
+  /** The app's registry: register further metrics (GPU gauges) here. */
+  registry: Registry;
+  observe(o: InferenceObservation): void;
+}
+
+const LABELS = ['model', 'version'] as const;
+const SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const BATCH = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+let processRegistry: Registry | undefined;
+
+/**
+ * Process CPU, memory and event-loop metrics describe the process, not an app, and prom-client
+ * installs observers for them that are never removed: one set per process, shared by every app.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** Triton-style inference metrics in a registry of their own (tests build many apps in one process). */
+export function createMetrics(source: MetricsSource): Metrics {
+  const own = new Registry();
+  const registers = [own];
+  const success = new Counter({
+    name: 'hearth_inference_request_success_total', help: 'Inference requests that succeeded.', labelNames: LABELS, registers,
+  });
+  const failure = new Counter({
+    name: 'hearth_inference_request_failure_total', help: 'Inference requests that failed, by reason.',
+    labelNames: [...LABELS, 'reason'], registers,
+  });
+  new Counter({
+    name: 'hearth_inference_count_total', help: 'Rows inferred (a batch of n counts n), warm-up included, as /v2 statistics report.',
+    labelNames: LABELS, registers,
+    collect() {
+      this.reset();
+      for (const v of source.versions()) this.inc({ model: v.name, version: String(v.version) }, source.statsOf(v.name, v.version).inferenceCount);
+    },
+  });
+  new Counter({
+    name: 'hearth_inference_exec_count_total', help: 'Model executions (one per batch run), warm-up included.',
+    labelNames: LABELS, registers,
+    collect() {
+      this.reset();
+      for (const v of source.versions()) this.inc({ model: v.name, version: String(v.version) }, source.statsOf(v.name, v.version).executionCount);
+    },
+  });
+  new Gauge({
+    name: 'hearth_inference_pending_request_count', help: 'Requests waiting in a loaded version\'s queue.',
+    labelNames: LABELS, registers,
+    collect() {
+      this.reset();
+      for (const l of source.loaded()) this.set({ model: l.name, version: String(l.version) }, l.queued);
+    },
+  });
+  new Gauge({
+    name: 'hearth_models_loaded', help: 'Model versions loaded and READY.', registers,
+    collect() {
+      this.set(source.loaded().filter((l) => l.state === 'READY').length);
+    },
+  });
+  const duration = new Histogram({
+    name: 'hearth_inference_request_duration_seconds', help: 'Whole request time, from arrival to the response sent, successes and failures.',
+    labelNames: LABELS, buckets: SECONDS, registers,
+  });
+  const queue = new Histogram({
+    name: 'hearth_inference_queue_duration_seconds', help: 'Time a request waited in its version\'s queue.',
+    labelNames: LABELS, buckets: SECONDS, registers,
+  });
+  const compute = new Histogram({
+    name: 'hearth_inference_compute_duration_seconds', help: 'Time from leaving the queue to outputs split out of the batch.',
+    labelNames: LABELS, buckets: SECONDS, registers,
+  });
+  const batch = new Histogram({
+    name: 'hearth_inference_batch_size', help: 'Rows in the execution each request ran in.',
+    labelNames: LABELS, buckets: BATCH, registers,
+  });
+
+  return {
+    registry: Registry.merge([own, processMetrics()]),
+    observe(o) {
+      const labels = { model: o.model, version: o.version };
+      if (o.ok) success.inc(labels);
+      else failure.inc({ ...labels, reason: o.reason ?? 'internal' });
+      if (o.model === '' || o.version === '') return;
+      duration.observe(labels, o.seconds);
+      if (o.queueNs !== undefined) queue.observe(labels, o.queueNs / 1e9);
+      if (o.computeNs !== undefined) compute.observe(labels, o.computeNs / 1e9);
+      if (o.batchSize !== undefined && o.batchSize > 0) batch.observe(labels, o.batchSize);
+    },
+  };
+}
