@@ -129,6 +129,36 @@ describe('throughput features over a real server', () => {
     expect(twoInputs.status).toBe(400);
   });
 
+  it('answers the exact requests tritonclient.http sends: no content type, binary inputs, all outputs binary', async () => {
+    // tritonclient.http with InferInput.set_data_from_numpy(binary_data=True) and no requested outputs:
+    // the JSON header gets parameters.binary_data_output, the raw bytes follow, and no Content-Type is set.
+    const raw = new Float32Array([5.9, 3, 5.1, 1.8, 0.1, 0.2, 0.3, 0.4]);
+    const header = JSON.stringify({ inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', parameters: { binary_data_size: 32 } }], parameters: { binary_data_output: true } });
+    await upload(s, 'mlp4', mlp({ layers: [4, 3], seed: 2 }));
+    const { request } = await import('node:http');
+    const url = new URL(`${s.url}/v2/models/mlp4/infer`);
+    const body = Buffer.concat([Buffer.from(header), Buffer.from(raw.buffer)]);
+    const res = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+        headers: { 'Inference-Header-Content-Length': String(header.length), 'Content-Length': String(body.length) } }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(res.status).toBe(200);
+    const hl = Number(res.headers['inference-header-content-length']);
+    const { header: h, parts } = parseBinaryResponse(res.body, hl);
+    expect(h.outputs[0]).toMatchObject({ name: 'logits', datatype: 'FP32', shape: [2, 3], parameters: { binary_data_size: 24 } });
+    const session = await ort.InferenceSession.create(mlp({ layers: [4, 3], seed: 2 }));
+    const want = Array.from((await session.run({ input: new ort.Tensor('float32', raw, [2, 4]) })).logits.data as Float32Array);
+    await session.release();
+    const got = Array.from(new Float32Array(parts[0].buffer.slice(parts[0].byteOffset, parts[0].byteOffset + 24)));
+    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+  });
+
   it('refuses malformed binary bodies with 400 and keeps serving', async () => {
     const head = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP32', parameters: { binary_data_size: 16 } }] }));
     const bad: [string, Record<string, string>, Buffer][] = [
