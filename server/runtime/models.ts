@@ -282,22 +282,32 @@ export class ModelManager {
   /** After a worker died: the instances it held are reloaded; the others keep serving. */
   async reloadLostSessions(lostKeys: string[]): Promise<void> {
     const lost = new Set(lostKeys);
+    const work: { entry: LoadedVersion; inst: Instance }[] = [];
+    // Mark them all out of service at once, before any await lets the scheduler pick one.
     for (const entry of this.loaded.values()) {
       for (const inst of entry.instances) {
-        if (!lost.has(inst.key)) continue;
-        inst.busy = true;
-        try {
-          const v = this.registry.getVersion(entry.name, entry.version);
-          const providers = entry.placement.provider === 'cpu' ? ['cpu'] : [entry.placement.provider, 'cpu'];
-          await this.pool.load(inst.worker, inst.key, this.blobs.pathOf(v.sha256), {
-            intraOpThreads: v.settings.intraOpThreads, providers, deviceId: entry.placement.deviceId,
-          });
-          inst.busy = false;
-        } catch {
-          // The version is gone or no longer loads: leave that instance out of service.
+        if (lost.has(inst.key)) { inst.down = true; work.push({ entry, inst }); }
+      }
+    }
+    for (const { entry, inst } of work) {
+      try {
+        const v = this.registry.getVersion(entry.name, entry.version);
+        const providers = entry.placement.provider === 'cpu' ? ['cpu'] : [entry.placement.provider, 'cpu'];
+        await this.pool.load(inst.worker, inst.key, this.blobs.pathOf(v.sha256), {
+          intraOpThreads: v.settings.intraOpThreads, providers, deviceId: entry.placement.deviceId,
+        });
+        inst.down = false;
+        entry.scheduler?.configure(v.settings);
+      } catch (err) {
+        // The version no longer loads: that instance stays out of service; with none left, the
+        // version is unavailable and its queue is failed rather than left to hang.
+        if (entry.instances.every((i) => i.down)) {
+          entry.state = 'UNAVAILABLE';
+          entry.reason = `reload after a worker crash failed: ${err instanceof Error ? err.message : String(err)}`;
+          entry.scheduler?.rejectQueued(`Model "${entry.name}" version ${entry.version} is unavailable: ${entry.reason}`);
+          this.loaded.delete(keyOf(entry.name, entry.version));
         }
       }
-      entry.scheduler?.configure(this.registry.getVersion(entry.name, entry.version).settings);
     }
   }
 
