@@ -1,0 +1,79 @@
+import type { AimResult } from './aims.js';
+import type { BenchOptions } from './args.js';
+import { peakGrowthOf, type MemoryResult } from './memory.js';
+import type { RollbackResult } from './rollback.js';
+import type { ScrapeReport } from './scraper.js';
+import { fmtMs, fmtPercent, fmtRate, fmtRatio, fmtSpread, formatTable } from './table.js';
+import type { WorkloadResult } from './workloads.js';
+
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+  loadavgStart: number[];
+  loadavgEnd: number[];
+}
+
+/** What bench/results/<timestamp>.json holds. */
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  options: BenchOptions;
+  machine: MachineInfo;
+  workloads: WorkloadResult[];
+  rollback?: RollbackResult;
+  memory?: MemoryResult;
+  metrics?: ScrapeReport;
+  aims: AimResult[];
+}
+
+export function renderWorkload(w: WorkloadResult): string {
+  const rows = w.contenders.map((c) => [
+    c.label, fmtSpread(c.rps, fmtRate), fmtMs(c.p50Ms.median), fmtSpread(c.p99Ms, fmtMs), String(c.failed),
+  ]);
+  const table = formatTable(['', 'req/s median (min–max)', 'p50 ms', 'p99 ms (min–max)', 'failed'], rows);
+  const ratios = w.ratios.map((r) => `  ${r.label.padEnd(28)} ${fmtSpread(r.spread, fmtRatio)}`);
+  const notes = w.notes.map((n) => `  ${n}`);
+  return [`${w.name} — ${w.title}`, table.replace(/^/gm, '  '), 'ratios within each round, median (min–max):', ...ratios, ...notes].join('\n');
+}
+
+export function renderRollback(r: RollbackResult): string {
+  const first = r.switches[0];
+  return [
+    `rollback — alias switches while Hearth serves the demo model at ${r.connections} connections`,
+    `  admin call          ${fmtSpread(r.adminMs, fmtMs)} ms over ${r.switches.length} switches`,
+    `  new version seen    ${fmtSpread(r.visibleMs, fmtMs)} ms after the call started`,
+    first ? `  first switch        admin ${fmtMs(first.adminMs)} ms, seen after ${fmtMs(first.visibleMs ?? Number.NaN)} ms (the old version may have been cold)` : '',
+    `  failed requests     ${r.failed} of ${r.requests.toLocaleString('en-US')}`,
+  ].filter(Boolean).join('\n');
+}
+
+export function renderMemory(m: MemoryResult): string {
+  const readings = m.readings.map((x) => `${x.requests.toLocaleString('en-US')}: ${(x.rssBytes / 2 ** 20).toFixed(1)} MiB`).join(', ');
+  return [`memory — Hearth's resident set while serving the demo model at ${m.connections} connections`,
+    `  ${readings}`,
+    `  growth first to last: ${fmtPercent(m.growth)}; highest reading ${fmtPercent(peakGrowthOf(m.readings))} over the first` +
+    `${m.failed ? `; ${m.failed} failed requests` : ''}`].join('\n');
+}
+
+export function renderAims(aims: readonly AimResult[]): string {
+  const rows = aims.map((a) => [a.pass === null ? '—' : a.pass ? 'PASS' : 'MISS', a.aim, a.measured]);
+  return ['aims (a report, not a test)', formatTable(['', 'aim', 'measured'], rows, ['left', 'left', 'right']).replace(/^/gm, '  ')].join('\n');
+}
+
+export function renderReport(r: BenchReport): string {
+  const head = `Hearth benchmark, ${r.startedAt}: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}; ` +
+    `${r.options.rounds} round(s) of ${r.options.seconds} s runs${r.options.quick ? ' (--quick: a check, not a measurement)' : ''}; ` +
+    `load average ${r.machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at the start`;
+  const parts = [head, ...r.workloads.map(renderWorkload)];
+  if (r.rollback) parts.push(renderRollback(r.rollback));
+  if (r.memory) parts.push(renderMemory(r.memory));
+  if (r.metrics) {
+    parts.push(`metrics — /metrics scraped every 2 s during Hearth's runs: ${r.metrics.scrapes} scrapes, last status ${r.metrics.lastStatus ?? 'none'}` +
+      `${r.metrics.failures ? `, ${r.metrics.failures} failed` : ''}`);
+  }
+  parts.push(renderAims(r.aims));
+  return parts.join('\n\n');
+}

@@ -1,0 +1,160 @@
+// The three workloads of the throughput issue, each measured against its baselines.
+import os from 'node:os';
+import path from 'node:path';
+import { binaryInferRequest, jsonInferRequest, sampleValues, withApiKey, type FloatInput } from './bodies.js';
+import { createApiKey, ROOT, startHearth, type Hearth } from './hearth.js';
+import { limitConfigs, runLimit, type LimitTrialResult } from './limit-client.js';
+import type { LoadGenerator } from './load-client.js';
+import { httpContender, limitContender, measureRounds, ratiosOf, type ContenderResult, type RatioResult } from './measure.js';
+import type { ChildServer } from './processes.js';
+import { startScraper } from './scraper.js';
+import { candidate, candidateFromLimit, distinct, sweepNote, sweepSettings, type SettingsCandidate, type SweepEntry } from './sweep.js';
+import type { BenchOptions } from './args.js';
+
+export const CLASSIFIER_FILE = path.join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+export const DEMO_FILE = path.join(ROOT, 'resources', 'models', 'demo-v2.onnx');
+
+export interface WorkloadResult {
+  name: string;
+  title: string;
+  connections: number;
+  contenders: ContenderResult[];
+  ratios: RatioResult[];
+  sweep?: SweepEntry[];
+  chosenSettings?: SettingsCandidate;
+  limit?: { best: LimitTrialResult; trials: LimitTrialResult[] };
+  notes: string[];
+}
+
+export interface BenchEnv {
+  opts: BenchOptions;
+  load: LoadGenerator;
+  hearth: Hearth;
+  hearthKey: string;
+  /** Versions of the bench's own models registered in Hearth. */
+  versions: Record<string, number>;
+  naive: ChildServer;
+  floor: ChildServer;
+  cores: number;
+  log: (line: string) => void;
+}
+
+const inferUrl = (server: ChildServer, model: string) => `${server.url}/v2/models/${model}/infer`;
+
+async function findLimit(env: BenchEnv, model: string, input: string, rowShape: number[], connections: number) {
+  env.log(`  finding the limit (${model}: batch sizes up to ${connections}, sessions and threads)…`);
+  const trials = await runLimit({
+    model, input, rowShape, configs: limitConfigs(connections, env.cores), seconds: env.opts.quick ? 0.5 : 1,
+  });
+  const best = trials.reduce((a, b) => (b.rowsPerS > a.rowsPerS ? b : a));
+  env.log(`  limit: best batch ${best.batch}, ${best.sessions} session(s) × ${best.threads} thread(s): ${best.rowsPerS.toFixed(0)} rows/s`);
+  return { best, trials };
+}
+
+export async function classifierWorkload(env: BenchEnv): Promise<WorkloadResult> {
+  const connections = 32;
+  const x: FloatInput = { name: 'x', shape: [1, 3, 48, 192], values: sampleValues(3 * 48 * 192) };
+  const limit = await findLimit(env, CLASSIFIER_FILE, 'x', [3, 48, 192], connections);
+  const hearth = httpContender(env.load, {
+    id: 'hearth', label: 'Hearth, binary tensors', url: inferUrl(env.hearth, 'cls'), connections,
+    request: withApiKey(binaryInferRequest([x], ['softmax_0.tmp_0']), env.hearthKey),
+  });
+  const sweep = await sweepSettings(env.hearth, 'cls', env.versions.cls, distinct([
+    candidate('batch ≤16, 1 instance', { maxBatchSize: 16 }),
+    candidate('batch ≤8, 2 instances', { maxBatchSize: 8, instances: 2 }),
+    candidate('batch 16 preferred, wait ≤2 ms, 1 instance', { maxBatchSize: 16, maxQueueDelayUs: 2000, preferredBatchSizes: [16] }),
+    candidate('no batching, 2 instances', { dynamicBatching: false, instances: 2 }),
+    candidateFromLimit(limit.best),
+  ]), hearth, env.opts.trialSeconds, env.log);
+  const contenders = [
+    limitContender({ model: CLASSIFIER_FILE, input: 'x', rowShape: [3, 48, 192] }, limit.best),
+    hearth,
+    httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'cls'), connections, request: jsonInferRequest([x]) }),
+  ];
+  const results = await measureRounds(contenders, { ...env.opts, log: env.log });
+  return {
+    name: 'classifier', title: `PP-OCR direction classifier, [1,3,48,192] FP32, ${connections} connections`, connections,
+    contenders: results,
+    ratios: ratiosOf(results, [
+      { label: 'Hearth / limit', numerator: 'hearth', denominator: 'limit' },
+      { label: 'Hearth / naive', numerator: 'hearth', denominator: 'naive' },
+    ]),
+    sweep: sweep.entries, chosenSettings: sweep.best, limit,
+    notes: [`Hearth settings: ${sweep.best.label}`, sweepNote(sweep.entries), `limit: batch ${limit.best.batch}, ${limit.best.sessions} session(s) × ${limit.best.threads} thread(s); its rate is rows/s, its latency one run() of the batch`],
+  };
+}
+
+export async function mlpWorkload(env: BenchEnv, mlpFile: string): Promise<WorkloadResult> {
+  const connections = 64;
+  const input: FloatInput = { name: 'input', shape: [1, 784], values: sampleValues(784) };
+  const limit = await findLimit(env, mlpFile, 'input', [784], connections);
+  const url = inferUrl(env.hearth, 'mlp');
+  const binary = httpContender(env.load, {
+    id: 'hearth-binary', label: 'Hearth, binary tensors', url, connections,
+    request: withApiKey(binaryInferRequest([input], ['logits']), env.hearthKey),
+  });
+  const sweep = await sweepSettings(env.hearth, 'mlp', env.versions.mlp, distinct([
+    candidate('batch ≤64, 1 instance', { maxBatchSize: 64 }),
+    candidate('batch ≤32, 2 instances', { maxBatchSize: 32, instances: 2 }),
+    candidate('batch ≤64, wait ≤500 µs, 1 instance', { maxBatchSize: 64, maxQueueDelayUs: 500 }),
+    candidateFromLimit(limit.best),
+  ]), binary, env.opts.trialSeconds, env.log);
+  const contenders = [
+    limitContender({ model: mlpFile, input: 'input', rowShape: [784] }, limit.best),
+    binary,
+    httpContender(env.load, { id: 'hearth-json', label: 'Hearth, JSON', url, connections, request: withApiKey(jsonInferRequest([input]), env.hearthKey) }),
+    httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'mlp'), connections, request: jsonInferRequest([input]) }),
+  ];
+  const results = await measureRounds(contenders, { ...env.opts, log: env.log });
+  return {
+    name: 'mlp', title: `MLP 784-512-512-10, [1,784] FP32, ${connections} connections`, connections,
+    contenders: results,
+    ratios: ratiosOf(results, [
+      { label: 'Hearth binary / naive JSON', numerator: 'hearth-binary', denominator: 'naive' },
+      { label: 'Hearth JSON / naive JSON', numerator: 'hearth-json', denominator: 'naive' },
+      { label: 'Hearth binary / limit', numerator: 'hearth-binary', denominator: 'limit' },
+    ]),
+    sweep: sweep.entries, chosenSettings: sweep.best, limit,
+    notes: [`Hearth settings: ${sweep.best.label}`, sweepNote(sweep.entries), `limit: batch ${limit.best.batch}, ${limit.best.sessions} session(s) × ${limit.best.threads} thread(s); its rate is rows/s, its latency one run() of the batch`],
+  };
+}
+
+/** The iris-style demo model as shipped, at 64 and at 1 connection, with the usage log on and off. */
+export async function demoWorkloads(env: BenchEnv): Promise<WorkloadResult[]> {
+  const features: FloatInput = { name: 'features', shape: [1, 4], values: Float32Array.of(5.1, 3.5, 1.4, 0.2) };
+  const request = jsonInferRequest([features]);
+  env.log('  starting a second Hearth with --no-usage-log…');
+  const quiet = await startHearth({ usageLog: false, label: 'hearth (usage log off)' });
+  const scraper = startScraper(quiet.url, quiet.token);
+  try {
+    const quietKey = await createApiKey(quiet);
+    const out: WorkloadResult[] = [];
+    for (const connections of [64, 1]) {
+      env.log(`demo model, ${connections} connection(s)`);
+      const results = await measureRounds([
+        httpContender(env.load, { id: 'hearth', label: 'Hearth (usage log on)', url: inferUrl(env.hearth, 'iris'), connections, request: withApiKey(request, env.hearthKey) }),
+        httpContender(env.load, { id: 'hearth-nolog', label: 'Hearth, --no-usage-log', url: inferUrl(quiet, 'iris'), connections, request: withApiKey(request, quietKey) }),
+        httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'iris'), connections, request }),
+        httpContender(env.load, { id: 'floor', label: 'HTTP floor (constant)', url: inferUrl(env.floor, 'iris'), connections, request }),
+      ], { ...env.opts, log: env.log });
+      out.push({
+        name: `demo-${connections}`, title: `demo model "iris", [1,4] FP32 JSON, ${connections} connection${connections === 1 ? '' : 's'}`, connections,
+        contenders: results,
+        ratios: ratiosOf(results, [
+          { label: 'Hearth / naive', numerator: 'hearth', denominator: 'naive' },
+          { label: 'usage log on / off', numerator: 'hearth', denominator: 'hearth-nolog' },
+          { label: 'Hearth / HTTP floor', numerator: 'hearth', denominator: 'floor' },
+        ]),
+        notes: ['Hearth with the demo model\'s shipped settings'],
+      });
+    }
+    const scrapes = scraper.stop();
+    if (scrapes.lastStatus !== 200) out[0].notes.push(`/metrics answered ${scrapes.lastStatus ?? 'nothing'} on the usage-log-off Hearth`);
+    return out;
+  } finally {
+    scraper.stop();
+    await quiet.stop();
+  }
+}
+
+export const cpuCount = () => os.availableParallelism();

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateAims } from '../../bench/aims.js';
+import { summarize, ratiosOf } from '../../bench/measure.js';
+import { growthOf, peakGrowthOf } from '../../bench/memory.js';
+import { analyzeSwitches, type Probe, type Switch } from '../../bench/rollback.js';
+import type { WorkloadResult } from '../../bench/workloads.js';
+
+const m = (rps: number, p99Ms = 1) => ({ rps, p50Ms: p99Ms / 2, p99Ms, failed: 0 });
+
+describe('ratiosOf', () => {
+  it('divides within each round, so a slow round does not skew the ratio', () => {
+    const results = [summarize('hearth', 'Hearth', [m(2000), m(1000), m(2200)]), summarize('naive', 'naive', [m(1000), m(500), m(1000)])];
+    const [r] = ratiosOf(results, [{ label: 'Hearth / naive', numerator: 'hearth', denominator: 'naive' }]);
+    expect(r.perRound).toEqual([2, 2, 2.2]);
+    expect(r.spread).toEqual({ median: 2, min: 2, max: 2.2, n: 3 });
+  });
+});
+
+describe('evaluateAims', () => {
+  const workload = (name: string, contenders: WorkloadResult['contenders']): WorkloadResult => ({
+    name, title: name, connections: 1, contenders, notes: [],
+    ratios: ratiosOf(contenders, [
+      { label: 'a', numerator: 'hearth', denominator: 'limit' },
+      { label: 'b', numerator: 'hearth', denominator: 'naive' },
+      { label: 'c', numerator: 'hearth-binary', denominator: 'naive' },
+    ]),
+  });
+
+  it('passes and misses against the issue\'s thresholds, and marks what did not run', () => {
+    const aims = evaluateAims({
+      workloads: [
+        workload('classifier', [summarize('limit', 'l', [m(1000)]), summarize('hearth', 'h', [m(900)]), summarize('naive', 'n', [m(500)])]),
+        workload('demo-1', [summarize('hearth', 'h', [m(100, 0.8), m(100, 1.4), m(100, 0.9)])]),
+      ],
+      memory: { connections: 64, failed: 0, growth: 0.12, readings: [{ requests: 10_000, rssBytes: 100 }, { requests: 100_000, rssBytes: 112 }] },
+    });
+    const byAim = Object.fromEntries(aims.map((a) => [a.aim, a.pass]));
+    expect(byAim['classifier ≥ 85% of the limit']).toBe(true);
+    expect(byAim['classifier ≥ 2× the naive server']).toBe(false);
+    expect(byAim['MLP, binary tensors ≥ 4× the naive JSON server']).toBeNull();
+    expect(byAim['demo model at 1 connection: p99 < 1 ms']).toBe(true);
+    expect(byAim['resident memory flat (±10%) from 10,000 to 100,000 requests']).toBe(false);
+    expect(byAim['no failed or stale request during rollbacks']).toBeNull();
+    expect(byAim['every measured request answered 2xx']).toBe(true);
+    expect(aims.find((a) => a.aim.startsWith('classifier ≥ 85%'))?.measured).toBe('0.90×');
+  });
+});
+
+describe('growthOf', () => {
+  it('compares the last reading with the first', () => {
+    expect(growthOf([{ requests: 1, rssBytes: 200 }, { requests: 2, rssBytes: 150 }, { requests: 3, rssBytes: 210 }])).toBeCloseTo(0.05, 10);
+    expect(growthOf([{ requests: 1, rssBytes: 200 }])).toBeNaN();
+  });
+
+  it('also finds the highest reading, which a collection before the last one can hide', () => {
+    expect(peakGrowthOf([{ requests: 1, rssBytes: 200 }, { requests: 2, rssBytes: 250 }, { requests: 3, rssBytes: 210 }])).toBeCloseTo(0.25, 10);
+  });
+});
+
+describe('analyzeSwitches', () => {
+  it('times each switch until a response carries its version, and counts stale answers after the ack', () => {
+    const switches: Switch[] = [
+      { action: 'rollback', toVersion: 1, t0: 100, t1: 103 },
+      { action: 'promote', toVersion: 2, t0: 200, t1: 201 },
+    ];
+    const probes: Probe[] = [
+      { start: 95, end: 101, ok: true, version: '2' },
+      { start: 101, end: 102.5, ok: true, version: '1' },
+      { start: 102.5, end: 104, ok: true, version: '1' },
+      { start: 104, end: 105, ok: true, version: '2' },
+      { start: 150, end: 151, ok: false },
+      { start: 199, end: 202, ok: true, version: '2' },
+      { start: 202, end: 203, ok: true, version: '2' },
+    ];
+    expect(analyzeSwitches(switches, probes)).toEqual([
+      { action: 'rollback', toVersion: 1, adminMs: 3, visibleMs: 2.5, staleAfterAck: 1 },
+      { action: 'promote', toVersion: 2, adminMs: 1, visibleMs: 2, staleAfterAck: 0 },
+    ]);
+  });
+
+  it('reports null when no response showed the new version', () => {
+    const [r] = analyzeSwitches([{ action: 'rollback', toVersion: 1, t0: 0, t1: 1 }], [{ start: 0, end: 5, ok: true, version: '2' }]);
+    expect(r.visibleMs).toBeNull();
+    expect(r.staleAfterAck).toBe(0);
+  });
+});
