@@ -5,8 +5,18 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HttpError } from './http/errors.js';
 import { ProtocolError } from './protocol/errors.js';
 import { adminRoutes } from './routes/admin.js';
+import { followPlugin } from './follow/routes.js';
+import { usageRoutes } from './routes/usage.js';
+import { metricsPlugin } from './routes/metrics.js';
+import { observabilityRoutes } from './routes/observability.js';
 import { ErrorSchema } from './routes/schemas.js';
 import { authPlugin } from './auth/plugin.js';
+import { withRedaction } from './auth/log-redact.js';
+import { networkPlugin, rateLimitPlugin } from './net/plugin.js';
+import { serverOptions } from './net/server-options.js';
+import type { TlsMaterial } from './net/tls.js';
+import { networkRoutes } from './routes/network.js';
+import { uiRoutes } from './routes/ui.js';
 import { usageHook } from './routes/usage-hook.js';
 import { v2Routes } from './routes/v2.js';
 import type { Services } from './services.js';
@@ -22,23 +32,26 @@ export type HearthApp = FastifyInstance;
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** Serve HTTPS with this certificate (see server/net/tls.ts). */
+  tls?: TlsMaterial | null;
 }
 
 /** Builds the whole HTTP surface over the given services; never listens. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<HearthApp> {
   const { config } = services;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: withRedaction(opts.logger ?? false),
     bodyLimit: config.bodyLimitBytes,
     // Clients' request ids are echoed in logs; the log never holds an Authorization header.
     requestIdHeader: 'x-request-id',
     genReqId: ((): (() => string) => { let n = 0; return () => `req-${(++n).toString(36)}`; })(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     connectionTimeout: 0,
-    requestTimeout: 120_000,
+    requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 256 },
     forceCloseConnections: 'idle',
+    ...serverOptions(config, opts.tls),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('hearth', services);
@@ -97,9 +110,17 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addSchema(ErrorSchema);
+  await app.register(networkPlugin, { tls: opts.tls?.info ?? null });
   await app.register(authPlugin);
+  await app.register(rateLimitPlugin);
   await app.register(usageHook);
+  await app.register(metricsPlugin);
   await app.register(v2Routes);
   await app.register(adminRoutes, { prefix: '/admin/v1' });
+  await app.register(followPlugin);
+  await app.register(networkRoutes, { prefix: '/admin/v1' });
+  await app.register(usageRoutes, { prefix: '/admin/v1' });
+  await app.register(observabilityRoutes, { prefix: '/admin/v1' });
+  await app.register(uiRoutes);
   return app;
 }

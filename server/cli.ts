@@ -3,8 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AdminClient, CliError, resolveToken, resolveUrl, type ClientOptions } from './cli/client.js';
+import { addNetworkCommands, servingSummary } from './cli/network.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { DatabaseTooNewError } from './db/database.js';
+import { displayUrl } from './follow/leader-client.js';
 import { formatSystem, type SystemSnapshot } from './hardware/index.js';
 import { startServer } from './serve.js';
 import { runVerifyCommand } from './usage/index.js';
@@ -61,13 +63,29 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--no-demo-models', 'do not register the bundled demo model on an empty registry')
     .option('--no-usage-log', 'do not write the usage log (for benchmarks; the audit trail then has gaps)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .option('--tls', 'serve HTTPS with a self-signed certificate made on first start and kept in the data directory')
+    .option('--tls-cert <file>', 'serve HTTPS with the site\'s own certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option('--allow <cidrs>', 'client address ranges that may connect, comma-separated (default: loopback and private ranges)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .option('--cors <origins>', 'web origins whose pages may call the API, comma-separated (default: none)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .option('--rate-limit <n>', 'default requests per second per API key (default: none)', Number)
+    .option('--max-concurrent <n>', 'default requests in flight per API key (default: none)', int('--max-concurrent'))
+    .option('--max-header-size <bytes>', 'largest request head (default 16 KiB)', int('--max-header-size'))
+    .option('--follow <url>', 'follower mode: mirror the registry of the Hearth at this URL (env HEARTH_FOLLOW_URL)')
+    .option('--follow-token <token>', 'the leader\'s admin token (env HEARTH_FOLLOW_TOKEN, which keeps it out of the process list)')
+    .option('--follow-interval-ms <ms>', 'how often a follower polls its leader (default 2000)', int('--follow-interval-ms'))
     .action(async (o: {
       host?: string; port?: number; dataDir?: string; requireApiKey?: boolean; workers?: number; bodyLimit?: number;
       demoModels: boolean; usageLog: boolean; logLevel?: Config['logLevel'];
+      tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number;
+      follow?: string; followToken?: string; followIntervalMs?: number;
     }) => {
       const config = resolveConfig({
         host: o.host, port: o.port, dataDir: o.dataDir, requireApiKey: o.requireApiKey ?? false, workers: o.workers,
         bodyLimitBytes: o.bodyLimit, demoModels: o.demoModels, usageLog: o.usageLog, logLevel: o.logLevel ?? 'warn',
+        tls: o.tls, tlsCert: o.tlsCert, tlsKey: o.tlsKey, allow: o.allow, corsOrigins: o.cors,
+        ratePerSecond: o.rateLimit, maxConcurrent: o.maxConcurrent, maxHeaderBytes: o.maxHeaderSize,
+        followUrl: o.follow, followToken: o.followToken, followIntervalMs: o.followIntervalMs,
       });
       const server = await startServer(config);
       out.log(`Hearth ${VERSION} is serving.`);
@@ -75,9 +93,8 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
       out.log(`  API:         ${server.url}/v2   (docs: ${server.url}/docs)`);
       out.log(`  Data:        ${config.dataDir}`);
       out.log(`  Admin token: ${server.services.adminTokenFile ?? 'from HEARTH_ADMIN_TOKEN'}`);
-      if (config.host === '127.0.0.1' || config.host === 'localhost' || config.host === '::1') {
-        out.log('  Bound to loopback only; LAN clients cannot reach it (see --host).');
-      }
+      if (config.followUrl !== undefined) out.log(`  Following:   ${displayUrl(config.followUrl)} (registry changes are made there)`);
+      for (const line of servingSummary(server.app)) out.log(line);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           out.log(`${signal}: draining in-flight requests…`);
@@ -336,6 +353,8 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
       }
       for (const l of sys.loaded) out.log(`  ${l.name} v${l.version}\t${l.state}\t${l.provider}${l.reason ? `\t${l.reason}` : ''}`);
     });
+
+  addNetworkCommands(program, out, { clientOptions, clientFrom });
 
   return program;
 }

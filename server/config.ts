@@ -18,10 +18,26 @@ export const ConfigSchema = Type.Object({
     Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]),
   cacheBytes: Type.Integer({ minimum: 0 }),
   drainTimeoutMs: Type.Integer({ minimum: 0 }),
+  heartbeatMs: Type.Integer({ minimum: 100, description: 'How often uptime is recorded; a crash loses at most this much up time.' }),
+  latencyRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'Days of per-minute latency history kept.' }),
   keepAliveSeconds: Type.Integer({ minimum: 0, description: 'Idle non-production versions unload after this; 0 keeps them loaded.' }),
   cpuBudgetBytes: Type.Integer({ minimum: 0, description: 'Model memory allowed on the CPU (estimated 2× file size per version).' }),
   maxLoadedVersions: Type.Integer({ minimum: 1, description: 'Most versions loaded per device.' }),
   hardwarePollMs: Type.Integer({ minimum: 500, description: 'How often GPUs are polled.' }),
+  hostGiven: Type.Optional(Type.Boolean({ description: 'Set by resolveConfig: host came from a flag or HEARTH_HOST, so it wins over an exposure saved at run time.' })),
+  allow: Type.Optional(Type.Array(Type.String(), { description: 'Client address ranges (CIDR) that may connect; wins over the saved list. Default: loopback and private ranges.' })),
+  corsOrigins: Type.Optional(Type.Array(Type.String(), { description: 'Web origins whose pages may call the API; wins over the saved list. Default: none.' })),
+  ratePerSecond: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()], { description: 'Default requests per second per API key.' })),
+  maxConcurrent: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'Default requests in flight per API key.' })),
+  tls: Type.Boolean({ description: 'Serve HTTPS with a self-signed certificate kept in the data directory.' }),
+  tlsCert: Type.Optional(Type.String({ minLength: 1, description: 'The site\'s own certificate (PEM); needs tlsKey.' })),
+  tlsKey: Type.Optional(Type.String({ minLength: 1, description: 'The key of tlsCert (PEM).' })),
+  maxHeaderBytes: Type.Integer({ minimum: 1024, description: 'Largest request head; larger gets 431.' }),
+  headersTimeoutMs: Type.Integer({ minimum: 100, description: 'Time a client has to send the request head.' }),
+  requestTimeoutMs: Type.Integer({ minimum: 100, description: 'Time a client has to send the whole request, body included.' }),
+  followUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description: 'Follower mode: mirror the registry of the Hearth at this URL (the leader).' })),
+  followToken: Type.Optional(Type.String({ minLength: 1, description: "The leader's admin token (follower mode); never logged, so no length rule that would echo it." })),
+  followIntervalMs: Type.Integer({ minimum: 100, description: 'How often a follower polls its leader.' }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -51,17 +67,26 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: 'info',
     cacheBytes: 64 * 1024 * 1024,
     drainTimeoutMs: 10_000,
+    heartbeatMs: 10_000,
+    latencyRetentionDays: 30,
     keepAliveSeconds: 900,
     cpuBudgetBytes: Math.floor(os.totalmem() / 2),
     maxLoadedVersions: 32,
     hardwarePollMs: 5000,
+    tls: false,
+    maxHeaderBytes: 16 * 1024,
+    headersTimeoutMs: 20_000,
+    requestTimeoutMs: 120_000,
+    followUrl: env.HEARTH_FOLLOW_URL || undefined,
+    followToken: env.HEARTH_FOLLOW_TOKEN || undefined,
+    followIntervalMs: 2000,
   };
 }
 
 /** Merges overrides onto the defaults and checks the result; a bad value names itself. */
 export function resolveConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const config = { ...defaultConfig(env), ...defined };
+  const config = { ...defaultConfig(env), hostGiven: overrides.host !== undefined || env.HEARTH_HOST !== undefined, ...defined };
   const errors = [...Value.Errors(ConfigSchema, config)];
   if (errors.length > 0) {
     const e = errors[0];

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type HearthApp } from './app.js';
 import type { Config } from './config.js';
+import { listen } from './net/listen.js';
+import { resolveTls } from './net/tls.js';
 import { registerVersion } from './registry/register.js';
 import { createServices, type ServiceHooks, type Services } from './services.js';
 
@@ -56,25 +58,27 @@ export async function startServer(config: Config, opts: { logger?: boolean; hook
   const services = await createServices(config, opts.hooks);
   let app: HearthApp;
   try {
+    const tls = await resolveTls(config);
     app = await buildApp(services, {
+      tls,
       logger: opts.logger === false || config.logLevel === 'silent' ? false : {
         level: config.logLevel,
         redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
       },
     });
-    if (config.demoModels) await seedDemoModels(services);
-    await app.listen({ host: config.host, port: config.port });
+    // A follower's models come from its leader; seeding would only be mirrored away again.
+    if (config.demoModels && config.followUrl === undefined) await seedDemoModels(services);
+    await listen(app, config.port);
   } catch (err) {
     await services.close();
     throw err;
   }
   // Detection runs in the background (worker threads and child processes): serving does not wait for it.
   services.hardware.start().catch((err: unknown) => app.log.warn({ err }, 'hardware detection failed'));
+  // Up time counts from here: the time since the previous run's last heartbeat is down.
+  services.observability.start();
   await warmProduction(services, (m) => app.log.warn(m));
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+  const url = app.network.localUrl();
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {

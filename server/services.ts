@@ -6,7 +6,8 @@ import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { BlobStore } from './registry/blobs.js';
 import { Registry } from './registry/registry.js';
-import { choosePlacement, createHardwareMonitor, type HardwareMonitor, type PlacementRequest } from './hardware/index.js';
+import { choosePlacement, createHardwareMonitor, registerGpuMetrics, type HardwareMonitor, type PlacementRequest } from './hardware/index.js';
+import { createObservability, type Observability } from './observability/index.js';
 import { ModelManager, type DeviceBudget, type Placement, type PlacementResolver } from './runtime/models.js';
 import { WorkerPool } from './runtime/pool.js';
 import { createUsageLog, type UsageLog } from './usage/log.js';
@@ -36,6 +37,8 @@ export interface Services {
   /** Device budgets for loaded models; GPU entries appear once the GPUs are detected. */
   budgets: Record<string, DeviceBudget>;
   keys: KeyStore;
+  /** Prometheus metrics, latency history and uptime; `start()` once serving. */
+  observability: Observability;
   usage: UsageLog;
   signingKey: SigningKey;
   /** Set once shutdown begins: readiness turns false and new work is refused. */
@@ -62,11 +65,13 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
   await blobs.collectGarbage(registry.referencedBlobs());
   const { token, file } = await loadOrCreateAdminToken(config.dataDir, config.adminToken);
   let models: ModelManager | undefined;
+  let observability: Observability | undefined;
   const pool = new WorkerPool(config.workers, {
     onWorkerReplaced: (_index, lost) => { void models?.reloadLostSessions(lost); },
   });
   const signingKey = loadOrCreateSigningKey(config.dataDir);
-  const usage = createUsageLog(db, { enabled: config.usageLog, signer: signingKey });
+  // maxDelayMs 0: a batch commits as soon as the event loop turns; requests that arrive meanwhile share the next one.
+  const usage = createUsageLog(db, { enabled: config.usageLog, signer: signingKey, maxDelayMs: 0 });
   const recordAdmin = async (e: AdminEvent) => {
     await usage.appendAdmin({
       action: e.action, actor: e.actor ?? 'admin', model: e.model ?? null, version: e.version ?? null,
@@ -94,6 +99,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
     onFallback: (name, version, from, reason) => {
       void recordAdmin({ action: 'fallback', actor: 'system', model: name, version, detail: { from, to: 'cpu' }, reason });
     },
+    onStateChange: () => observability?.uptime.safeBeat(),
   }, {
     cacheBytes: config.cacheBytes,
     budgets,
@@ -107,11 +113,14 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
     },
   });
   const keys = new KeyStore(db);
+  observability = createObservability({ db, config, models, registry });
+  registerGpuMetrics(observability.metrics.registry, hardware);
   const services: Services = {
-    config, db, registry, blobs, pool, models, hardware, budgets, keys, usage, signingKey, recordAdmin,
+    config, db, registry, blobs, pool, models, hardware, budgets, keys, usage, signingKey, recordAdmin, observability,
     draining: false,
     adminToken: token, adminTokenFile: file, startedAt: Date.now(),
     async close() {
+      observability?.close();
       hardware.stop();
       await models?.close();
       await usage.close();

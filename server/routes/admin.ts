@@ -8,6 +8,11 @@ import { registerVersion } from '../registry/register.js';
 import { checkModelName, type ModelVersion } from '../registry/registry.js';
 import { VersionSettingsPatchSchema } from '../registry/settings.js';
 import { ProviderStatusSchema, SystemSnapshotSchema } from '../hardware/index.js';
+import { CircuitSnapshotSchema } from '../reliability/circuit.js';
+import { rollbackProduction } from '../reliability/rollback.js';
+import { RolloutGuard } from '../reliability/rollout-guard.js';
+import { reliabilityRoutes } from '../reliability/routes.js';
+import { refuseUnloadOfProduction } from '../reliability/unload-policy.js';
 import { VERSION } from '../version.js';
 import { errors, ModelParams, TensorSpecSchema } from './schemas.js';
 
@@ -27,6 +32,7 @@ const VersionSchema = Type.Object({
   state: Type.String(),
   stateReason: Type.String(),
   provider: Type.Union([Type.String(), Type.Null()]),
+  circuit: CircuitSnapshotSchema,
   existing: Type.Optional(Type.Boolean({ description: 'true when these bytes were already registered as this version' })),
 });
 
@@ -61,13 +67,17 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       name: v.name, version: v.version, sha256: v.sha256, size: v.size, createdAt: v.createdAt,
       description: v.description, inputs: v.signature.inputs, outputs: v.signature.outputs,
       metadata: v.metadata, tags: v.tags, settings: v.settings, aliases,
-      state: s.state, stateReason: s.reason, provider: s.provider ?? null,
+      state: s.state, stateReason: s.reason, provider: s.provider ?? null, circuit: models.health.circuitOf(v),
     };
   };
 
   r.addHook('onRoute', (route) => {
     route.config = { ...(route.config ?? {}), access: 'admin' };
   });
+
+  const guard = new RolloutGuard({ db: app.hearth.db, registry, models, recordAdmin: (e) => app.hearth.recordAdmin(e) });
+  app.addHook('onClose', async () => guard.close());
+  await app.register(reliabilityRoutes, { guard });
 
   r.post('/models/:name/versions', {
     config: { access: 'admin' },
@@ -162,7 +172,8 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const previous = registry.aliasVersion(name, alias) ?? null;
     registry.setAlias(name, alias, version);
     await app.hearth.recordAdmin({ action: alias === 'production' ? 'promote' : 'alias', model: name, version, ip: req.ip, detail: { alias, previous } });
-    return { name, alias, version, previous };
+    if (alias !== 'production') return { name, alias, version, previous };
+    return { name, alias, version, previous, guard: guard.watch(name, version, previous) };
   });
 
   r.delete('/models/:name/aliases/:alias', {
@@ -180,12 +191,9 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     },
   }, async (req) => {
     const { name } = req.params;
-    const target = registry.rollbackTarget(name);
-    const from = registry.aliasVersion(name, 'production') ?? null;
-    await models.load(name, target);
-    registry.setAlias(name, 'production', target, 'rollback');
-    await app.hearth.recordAdmin({ action: 'rollback', model: name, version: target, ip: req.ip, detail: { from } });
-    return { name, alias: 'production', version: target, previous: from };
+    const result = await rollbackProduction(app.hearth, name, { ip: req.ip });
+    guard.cancel(name, `rolled back by hand to version ${result.version}`);
+    return result;
   });
 
   r.patch('/models/:name/versions/:version/settings', {
@@ -206,12 +214,19 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   for (const action of ['load', 'unload'] as const) {
     r.post(`/models/:name/versions/:version/${action}`, {
-      schema: { tags: ['admin'], summary: `${action === 'load' ? 'Load and warm' : 'Unload'} a version`, params: VersionParams, response: { ...errors(401, 404, 503) } },
+      schema: {
+        tags: ['admin'], summary: `${action === 'load' ? 'Load and warm' : 'Unload'} a version`,
+        description: action === 'unload' ? 'Waits for its queued and running requests. The production version is refused (409): move production first.' : undefined,
+        params: VersionParams, response: { ...errors(401, 404, 409, 503) },
+      },
     }, async (req) => {
       const { name, version } = req.params as { name: string; version: number };
       registry.getVersion(name, version);
       if (action === 'load') await models.load(name, version);
-      else await models.unload(name, version);
+      else {
+        refuseUnloadOfProduction(registry, name, version);
+        await models.unload(name, version);
+      }
       await app.hearth.recordAdmin({ action, model: name, version, ip: req.ip });
       return { name, version, state: models.state(name, version).state };
     });

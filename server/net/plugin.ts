@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { HttpError } from '../http/errors.js';
+import { normalizeAddress } from './cidr.js';
+import { NetworkControl } from './control.js';
+import { NetworkStore } from './settings.js';
+import type { TlsInfo } from './tls.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Exposure, client allowlist, CORS and rate limits in force. */
+    network: NetworkControl;
+  }
+  interface FastifyRequest {
+    /** The request's Origin when CORS allows it; the response then names it. */
+    corsOrigin?: string;
+  }
+}
+
+const PREFLIGHT_MAX_AGE_S = 600;
+const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
+const ALLOWED_HEADERS = 'authorization, content-type, inference-header-content-length, x-request-id';
+const EXPOSED_HEADERS = 'inference-header-content-length, retry-after, x-request-id';
+
+/** Same-origin requests carry an Origin too (POST from the /ui pages); they are not cross-origin. */
+function sameOrigin(request: FastifyRequest, origin: string): boolean {
+  try {
+    const o = new URL(origin);
+    // Through URL both sides drop the scheme's default port alike.
+    return request.headers.host !== undefined && new URL(`${o.protocol}//${request.headers.host}`).host === o.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The network policy's gate, ahead of authentication: a client outside the allowlist is refused
+ * before its body is read, and a web page of an origin not allowed is refused outright (its
+ * requests would otherwise still run, even though the browser hid the answer).
+ */
+export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsInfo | null }) => {
+  const control = new NetworkControl(new NetworkStore(app.hearth.db), app.hearth.config, opts.tls ?? null);
+  app.decorate('network', control);
+  app.decorateRequest('corsOrigin', undefined);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const address = request.socket.remoteAddress;
+    if (!control.allows(address)) {
+      // Closing the connection lets the server answer without reading what the client still sends.
+      throw new HttpError(403, `Your address ${address ? normalizeAddress(address) : '(unknown)'} is not in this server's client allowlist; ` +
+        'the admin can add it with "hearth network allow --add ADDRESS/32".', { connection: 'close' });
+    }
+    const origin = request.headers.origin;
+    if (origin === undefined || sameOrigin(request, origin)) return;
+    if (!control.corsAllows(origin)) {
+      const how = control.settings.corsOrigins.length === 0
+        ? 'Cross-origin requests are off on this server'
+        : `The origin ${origin} is not in this server's CORS allowlist`;
+      throw new HttpError(403, `${how}; the admin can allow it with "hearth network cors --add ${origin}".`);
+    }
+    request.corsOrigin = origin;
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+      return reply.code(204).headers({
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': ALLOWED_METHODS,
+        'access-control-allow-headers': ALLOWED_HEADERS,
+        'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
+        vary: 'Origin',
+      }).send();
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.corsOrigin !== undefined) {
+      void reply.header('access-control-allow-origin', request.corsOrigin);
+      void reply.header('access-control-expose-headers', EXPOSED_HEADERS);
+      void reply.header('vary', 'Origin');
+    }
+    return payload;
+  });
+
+  app.addHook('preClose', async () => { await control.close(); });
+  app.addHook('onClose', async () => { await control.drain(); });
+}, { name: 'hearth-network' });
+
+/**
+ * Per-key rate limits, after authentication (it needs the key). A refused request gets 429 with
+ * Retry-After before its body is read; an admitted one holds a concurrency slot until its
+ * response has gone or its client has gone away.
+ */
+export const rateLimitPlugin = fp(async (app: FastifyInstance) => {
+  app.addHook('onRequest', async (request, reply) => {
+    const key = request.apiKey;
+    if (!key) return;
+    const verdict = app.network.limiter.acquire(key.id, app.network.limitsFor(key));
+    if (!verdict.ok) throw new HttpError(429, verdict.message, { 'retry-after': String(verdict.retryAfterS) });
+    reply.raw.once('close', verdict.release);
+    reply.raw.once('finish', verdict.release);
+  });
+}, { name: 'hearth-rate-limit', dependencies: ['hearth-network', 'hearth-auth'] });
