@@ -97,6 +97,41 @@ export class KeyStore {
     return this.get(id);
   }
 
+  /** Every key with its hash (never the key itself), for a follower to mirror. */
+  exportHashed(): (ApiKey & { hash: string })[] {
+    return (prepared(this.db, 'SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map((r) => ({ ...toKey(r), hash: r.hash }));
+  }
+
+  /**
+   * Makes this store hold exactly the given keys (a follower mirroring its leader), so clients'
+   * keys work on either instance; returns how many rows changed.
+   */
+  mirror(keys: (ApiKey & { hash: string })[]): number {
+    let changed = 0;
+    this.db.transaction(() => {
+      const wanted = new Set(keys.map((k) => k.id));
+      for (const row of prepared(this.db, 'SELECT id FROM api_keys').all() as { id: string }[]) {
+        if (!wanted.has(row.id)) changed += prepared(this.db, 'DELETE FROM api_keys WHERE id = ?').run(row.id).changes;
+      }
+      const upsert = prepared(this.db,
+        `INSERT INTO api_keys (id, name, hash, scopes, models, created_at, expires_at, revoked_at, last_used_at, rate_per_second, max_concurrent)
+         VALUES (@id, @name, @hash, @scopes, @models, @createdAt, @expiresAt, @revokedAt, NULL, @ratePerSecond, @maxConcurrent)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, hash = excluded.hash, scopes = excluded.scopes, models = excluded.models,
+           expires_at = excluded.expires_at, revoked_at = excluded.revoked_at, rate_per_second = excluded.rate_per_second,
+           max_concurrent = excluded.max_concurrent
+         WHERE name IS NOT excluded.name OR hash IS NOT excluded.hash OR scopes IS NOT excluded.scopes OR models IS NOT excluded.models
+           OR expires_at IS NOT excluded.expires_at OR revoked_at IS NOT excluded.revoked_at
+           OR rate_per_second IS NOT excluded.rate_per_second OR max_concurrent IS NOT excluded.max_concurrent`);
+      for (const k of keys) {
+        changed += upsert.run({
+          id: k.id, name: k.name, hash: k.hash, scopes: JSON.stringify(k.scopes), models: k.models ? JSON.stringify(k.models) : null,
+          createdAt: k.createdAt, expiresAt: k.expiresAt, revokedAt: k.revokedAt, ratePerSecond: k.ratePerSecond, maxConcurrent: k.maxConcurrent,
+        }).changes;
+      }
+    }).immediate();
+    return changed;
+  }
+
   list(): ApiKey[] {
     return (prepared(this.db, 'SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toKey);
   }

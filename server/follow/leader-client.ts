@@ -55,6 +55,18 @@ async function* verified(source: AsyncIterable<Uint8Array>, expect: { sha256: st
 }
 
 /** The leader's admin API, as a follower reads it. */
+const LeaderKeysSchema = Type.Object({
+  keys: Type.Array(Type.Object({
+    id: Type.String(), name: Type.String(), hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    scopes: Type.Array(Type.Union([Type.Literal('infer'), Type.Literal('metadata')])),
+    models: Type.Union([Type.Array(Type.String()), Type.Null()]),
+    createdAt: Type.Integer(), expiresAt: Type.Union([Type.Integer(), Type.Null()]),
+    revokedAt: Type.Union([Type.Integer(), Type.Null()]), lastUsedAt: Type.Union([Type.Integer(), Type.Null()]),
+    ratePerSecond: Type.Union([Type.Number(), Type.Null()]), maxConcurrent: Type.Union([Type.Integer(), Type.Null()]),
+  }, { additionalProperties: true })),
+});
+export type MirroredKey = Static<typeof LeaderKeysSchema>['keys'][number];
+
 export class LeaderClient {
   readonly url: string;
   readonly display: string;
@@ -98,6 +110,10 @@ export class LeaderClient {
   async modelNames(signal: AbortSignal): Promise<string[]> {
     const list = await this.json<Static<typeof LeaderListSchema>>('/admin/v1/models', LeaderListSchema, signal);
     return list.models.map((m) => m.name);
+  }
+
+  async keys(signal: AbortSignal): Promise<MirroredKey[]> {
+    return (await this.json<Static<typeof LeaderKeysSchema>>('/admin/v1/keys/export', LeaderKeysSchema, signal)).keys;
   }
 
   async model(name: string, signal: AbortSignal): Promise<LeaderModel> {

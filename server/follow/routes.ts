@@ -47,6 +47,14 @@ async function followRoutes(app: FastifyInstance, opts: { follower: Follower | n
       .send(createReadStream(blobs.pathOf(v.sha256)));
   });
 
+  r.get('/keys/export', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['admin'], summary: 'API keys with their SHA-256 hashes (never the keys), for a follower to mirror',
+      response: { ...errors(401) },
+    },
+  }, async () => ({ keys: app.hearth.keys.exportHashed() }));
+
   r.get('/follow', {
     config: { access: 'admin' },
     schema: {
@@ -68,15 +76,16 @@ export const followPlugin = fp(async (app: FastifyInstance) => {
     if (config.followToken === undefined) {
       throw new ConfigError('Following a leader needs its admin token: give --follow-token (or HEARTH_FOLLOW_TOKEN).');
     }
-    const { db, registry, blobs, pool, models, recordAdmin } = app.hearth;
-    follower = createFollower({ db, registry, blobs, pool, models, recordAdmin, uploadLimitBytes: config.uploadLimitBytes }, {
+    const { db, registry, blobs, pool, models, recordAdmin, keys } = app.hearth;
+    follower = createFollower({ db, registry, blobs, pool, models, recordAdmin, keys, uploadLimitBytes: config.uploadLimitBytes }, {
       url: config.followUrl, token: config.followToken, intervalMs: config.followIntervalMs,
       log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
     });
     const leader = follower.leader;
     app.addHook('onRequest', async (request) => {
       const route = request.routeOptions.url ?? '';
-      if (!MUTATING.has(request.method) || !route.startsWith('/admin/v1/models') || LOCAL_ONLY.test(route)) return;
+      const mirrored = ['/admin/v1/models', '/admin/v1/keys', '/admin/v1/network/keys'].some((p) => route.startsWith(p));
+      if (!MUTATING.has(request.method) || !mirrored || LOCAL_ONLY.test(route)) return;
       throw conflict(`This server follows ${leader}; change the leader, and this server mirrors it within seconds.`);
     });
     const f = follower;

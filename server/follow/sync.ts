@@ -5,7 +5,11 @@ import { FollowError, type LeaderClient, type LeaderModel } from './leader-clien
 import { leaderSettings, needsReload, sameSettings } from './mirror-settings.js';
 import { PinnedRegistry } from './pinned-registry.js';
 
-export type SyncDeps = Pick<Services, 'db' | 'registry' | 'blobs' | 'pool' | 'models' | 'recordAdmin'> & { uploadLimitBytes: number };
+export type SyncDeps = Pick<Services, 'db' | 'registry' | 'blobs' | 'pool' | 'models' | 'recordAdmin'> & {
+  uploadLimitBytes: number;
+  /** Mirrored too, so a client's key works on either instance; optional for registry-only syncs. */
+  keys?: Services['keys'];
+};
 
 export interface SyncResult {
   /** What changed here, one line each ("iris: registered version 3"). */
@@ -171,6 +175,15 @@ export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signa
       if (signal.aborted) throw err;
       if (err instanceof FollowError && /^cannot reach/.test(err.message)) throw err;
       result.errors.push(`${name}: ${message(err)}`);
+    }
+  }
+  if (deps.keys) {
+    try {
+      const changed = deps.keys.mirror(await client.keys(signal));
+      if (changed > 0) result.changes.push(`api keys: ${changed} mirrored`);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      result.errors.push(`api keys: ${message(err)}`);
     }
   }
   const wanted = new Set(names);

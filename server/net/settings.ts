@@ -6,10 +6,10 @@ import { badRequest } from '../http/errors.js';
 import { CidrError, DEFAULT_ALLOWLIST, parseCidr } from './cidr.js';
 
 export const RateLimitSchema = Type.Object({
-  perSecond: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }), Type.Null()], {
+  perSecond: Type.Union([Type.Null(), Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })], {
     description: 'requests per second per API key (a token bucket holding one second of requests); null: no limit',
   }),
-  concurrent: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()], {
+  concurrent: Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 100_000 })], {
     description: 'requests in flight per API key; null: no limit',
   }),
 }, { additionalProperties: false });

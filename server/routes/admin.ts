@@ -270,8 +270,9 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       body: Type.Object({
         name: Type.String({ minLength: 1, maxLength: 128 }),
         scopes: Type.Optional(Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1 })),
-        models: Type.Optional(Type.Union([Type.Array(Type.String(), { minItems: 1 }), Type.Null()])),
-        expiresAt: Type.Optional(Type.Union([Type.Integer({ description: 'ms since the epoch' }), Type.Null()])),
+        // Null first: with type coercion on, a later Null branch would turn null into [""] or 0.
+        models: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String(), { minItems: 1 })])),
+        expiresAt: Type.Optional(Type.Union([Type.Null(), Type.Integer({ description: 'ms since the epoch' })])),
       }, { additionalProperties: false }),
       response: { 201: Type.Object({ id: Type.String(), key: Type.String(), record: KeySchema }), ...errors(400, 401) },
     },

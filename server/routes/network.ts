@@ -98,8 +98,8 @@ export async function networkRoutes(app: FastifyInstance): Promise<void> {
       tags: ['admin'], summary: 'Set one API key\'s own rate limits (null: the server\'s default)',
       params: Type.Object({ id: Type.String() }),
       body: Type.Object({
-        ratePerSecond: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }), Type.Null()])),
-        maxConcurrent: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()])),
+        ratePerSecond: Type.Optional(Type.Union([Type.Null(), Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })])),
+        maxConcurrent: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 100_000 })])),
       }, { additionalProperties: false }),
       response: { 200: KeyLimitsSchema, ...errors(400, 401, 404) },
     },

@@ -122,6 +122,27 @@ describe('a follower mirrors its leader\'s registry', () => {
     expect(await registryOf(follower)).toEqual(before);
   });
 
+  it('mirrors API keys as hashes, so a client\'s key works on either instance until it is revoked on the leader', async () => {
+    const created = await json<{ id: string; key: string }>(leader.admin('/admin/v1/keys', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'scanner', scopes: ['infer'] }),
+    }));
+    await caughtUp(follower);
+    const call = (s: TestServer, key: string) => fetch(`${s.url}/v2/models/m/infer`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: x }] }),
+    });
+    expect((await call(follower, created.body.key)).status).toBe(200);
+    const onFollower = await json<{ keys: { id: string; name: string }[] }>(follower.admin('/admin/v1/keys'));
+    expect(onFollower.body.keys.map((k) => k.id)).toContain(created.body.id);
+    expect(JSON.stringify(onFollower.body)).not.toContain(created.body.key);
+    // Keys are the leader's to change.
+    const local = await follower.admin('/admin/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'local' }) });
+    expect(local.status).toBe(409);
+    expect((await leader.admin(`/admin/v1/keys/${created.body.id}`, { method: 'DELETE' })).status).toBe(200);
+    await caughtUp(follower);
+    expect((await call(follower, created.body.key)).status).toBe(401);
+  });
+
   it('keeps its own usage log', async () => {
     const marker = 'gaps';
     await infer(follower, marker, x, 1);

@@ -121,3 +121,21 @@ describe('model registry through the admin API', () => {
     expect(unknown.status).toBe(400);
   });
 });
+
+describe('null in admin request bodies', () => {
+  it('keeps null as null: a key created with models null may call every model, and expiresAt null never expires', async () => {
+    const s = await startTestServer({ demoModels: true });
+    try {
+      const r = await json<{ key: string; record: { models: unknown; expiresAt: unknown } }>(s.admin('/admin/v1/keys', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'all-models', models: null, expiresAt: null }),
+      }));
+      expect(r.status).toBe(201);
+      expect(r.body.record).toMatchObject({ models: null, expiresAt: null });
+      const call = await post(`${s.url}/v2/models/iris/infer`, { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] },
+        { authorization: `Bearer ${r.body.key}` });
+      expect(call.status).toBe(200);
+    } finally {
+      await s.stop();
+    }
+  });
+});

@@ -1,0 +1,45 @@
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, test } from 'vitest';
+import type { ModelVersion } from '../../../renderer/api/types.js';
+import { VersionItem, type VersionActions } from '../../../renderer/components/VersionItem.js';
+
+const noop = () => undefined;
+const actions: VersionActions = { promote: noop, setCanary: noop, clearCanary: noop, load: noop, unload: noop, remove: noop };
+
+const version = (over: Partial<ModelVersion>): ModelVersion => ({
+  name: 'iris', version: 3, sha256: 'ab'.repeat(32), size: 2048, createdAt: 0, description: 'retrained',
+  inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'label', datatype: 'INT64', shape: [-1] }],
+  metadata: { dataset: 'q4', metrics: { acc: 0.97 } }, tags: ['candidate'], settings: { dynamicBatching: true, instances: 1, placement: 'auto' },
+  aliases: [], state: 'UNAVAILABLE', stateReason: 'not loaded', provider: null, ...over,
+});
+
+const buttons = (html: string) => [...html.matchAll(/<button[^>]*>([^<]*)<\/button>/g)].map((m) => m[1]);
+
+describe('VersionItem', () => {
+  test('an idle version can be promoted, made canary, loaded and deleted', () => {
+    const html = renderToStaticMarkup(<VersionItem v={version({})} actions={actions} busy={false} />);
+    expect(buttons(html)).toEqual(['Promote to production', 'Set as canary', 'Load', 'Details and lineage (2)', 'Delete version 3']);
+    expect(html).toContain('features: FP32 [?, 4]');
+    expect(html).toContain('not loaded');
+  });
+
+  test('production is not promoted again, has no canary button, cannot be unloaded or deleted', () => {
+    const html = renderToStaticMarkup(<VersionItem v={version({ aliases: ['production'], state: 'READY', stateReason: '', provider: 'cpu' })} actions={actions} busy={false} />);
+    expect(buttons(html)).toEqual(['Unload', 'Details and lineage (2)']);
+    expect(html).toMatch(/<button[^>]*disabled=""[^>]*>Unload/);
+    expect(html).toContain('on cpu');
+  });
+
+  test('the canary offers to remove the alias; lineage values are shown, objects as JSON', () => {
+    const html = renderToStaticMarkup(<VersionItem v={version({ aliases: ['canary'], state: 'READY', stateReason: '' })} actions={actions} busy={false} />);
+    expect(buttons(html)).toEqual(['Promote to production', 'Remove canary', 'Unload', 'Details and lineage (2)']);
+    expect(html).toContain('<dt>dataset</dt><dd>q4</dd>');
+    expect(html).toContain('{&quot;acc&quot;:0.97}');
+  });
+
+  test('while an action runs every action button is disabled', () => {
+    const html = renderToStaticMarkup(<VersionItem v={version({})} actions={actions} busy />);
+    const enabled = [...html.matchAll(/<button(?![^>]*disabled)[^>]*>([^<]*)</g)].map((m) => m[1]);
+    expect(enabled).toEqual(['Details and lineage (2)']);
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, test } from 'vitest';
+import { isolatedIndices, latencyColumns, rangeQuery, summarizeLatency, throughputColumns } from '../../../renderer/lib/latency.js';
+
+const point = (t: number, count: number, errors: number, p: [number, number, number] | null) =>
+  ({ t, count, errors, p50: p?.[0] ?? null, p95: p?.[1] ?? null, p99: p?.[2] ?? null, rps: count / 60 });
+
+describe('latency', () => {
+  test('ranges ask for steps the API accepts (multiples of 60 s) and a bounded number of points', () => {
+    const now = 1_800_000_000_000;
+    for (const range of ['1h', '24h', '7d', '30d'] as const) {
+      const q = rangeQuery(range, now);
+      expect(q.to).toBe(now);
+      expect(q.step % 60).toBe(0);
+      expect((q.to - q.from) / (q.step * 1000)).toBeLessThanOrEqual(200);
+    }
+    expect(rangeQuery('24h', now)).toEqual({ from: now - 86_400_000, to: now, step: 600 });
+  });
+
+  test('summary totals requests and errors and weights percentiles by successful requests', () => {
+    const s = summarizeLatency([point(0, 10, 0, [1, 2, 3]), point(60_000, 0, 0, null), point(120_000, 40, 10, [4, 8, 12])], 60);
+    expect(s.requests).toBe(50);
+    expect(s.errors).toBe(10);
+    expect(s.errorRate).toBe(0.2);
+    expect(s.rps).toBeCloseTo(50 / 180);
+    // (1×10 + 4×30) / 40
+    expect(s.p50).toBe(3.25);
+    expect(s.p95).toBe(6.5);
+    expect(s.p99).toBe(9.75);
+  });
+
+  test('an empty range has no rate and no percentiles', () => {
+    expect(summarizeLatency([point(0, 0, 0, null)], 60)).toEqual({ requests: 0, errors: 0, errorRate: null, rps: 0, p50: null, p95: null, p99: null });
+  });
+
+  test('chart columns are in seconds with nulls kept as gaps', () => {
+    const pts = [point(60_000, 6, 0, [1, 2, 3]), point(120_000, 0, 0, null)];
+    expect(latencyColumns(pts)).toEqual([[60, 120], [1, null], [2, null], [3, null]]);
+    expect(throughputColumns([point(60_000, 6, 3, [1, 2, 3])], 60)).toEqual([[60], [0.1], [0.05]]);
+  });
+
+  test('lone values between gaps are marked so the chart can draw a dot', () => {
+    expect(isolatedIndices([null, 5, null, 1, 2, null, 3])).toEqual([1, 6]);
+    expect(isolatedIndices([7])).toEqual([0]);
+    expect(isolatedIndices([1, 2])).toEqual([]);
+  });
+});
