@@ -44,6 +44,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     bodyLimit: config.bodyLimitBytes,
     // Clients' request ids are echoed in logs; the log never holds an Authorization header.
     requestIdHeader: 'x-request-id',
+    // Behind a load balancer, request.ip is the client that X-Forwarded-For names, but only when the
+    // connection comes from a proxy the admin listed: anyone else could forge the header.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     genReqId: ((): (() => string) => { let n = 0; return () => `req-${(++n).toString(36)}`; })(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     connectionTimeout: 0,

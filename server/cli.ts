@@ -71,13 +71,14 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--rate-limit <n>', 'default requests per second per API key (default: none)', Number)
     .option('--max-concurrent <n>', 'default requests in flight per API key (default: none)', int('--max-concurrent'))
     .option('--max-header-size <bytes>', 'largest request head (default 16 KiB)', int('--max-header-size'))
+    .option('--trust-proxy <list>', 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (env HEARTH_TRUST_PROXY)')
     .option('--follow <url>', 'follower mode: mirror the registry of the Hearth at this URL (env HEARTH_FOLLOW_URL)')
     .option('--follow-token <token>', 'the leader\'s admin token (env HEARTH_FOLLOW_TOKEN, which keeps it out of the process list)')
     .option('--follow-interval-ms <ms>', 'how often a follower polls its leader (default 2000)', int('--follow-interval-ms'))
     .action(async (o: {
       host?: string; port?: number; dataDir?: string; requireApiKey?: boolean; workers?: number; bodyLimit?: number;
       demoModels: boolean; usageLog: boolean; logLevel?: Config['logLevel'];
-      tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number;
+      tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number; trustProxy?: string;
       follow?: string; followToken?: string; followIntervalMs?: number;
     }) => {
       const config = resolveConfig({
@@ -85,6 +86,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
         bodyLimitBytes: o.bodyLimit, demoModels: o.demoModels, usageLog: o.usageLog, logLevel: o.logLevel ?? 'warn',
         tls: o.tls, tlsCert: o.tlsCert, tlsKey: o.tlsKey, allow: o.allow, corsOrigins: o.cors,
         ratePerSecond: o.rateLimit, maxConcurrent: o.maxConcurrent, maxHeaderBytes: o.maxHeaderSize,
+        trustProxy: o.trustProxy?.split(',').map((x) => x.trim()).filter(Boolean),
         followUrl: o.follow, followToken: o.followToken, followIntervalMs: o.followIntervalMs,
       });
       const server = await startServer(config);

@@ -57,7 +57,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       throw unauthorized('The admin token is not valid.');
     }
     if (token === undefined || token === '') {
-      if (isLoopback(request.socket.remoteAddress) && !config.requireApiKey) return;
+      if (isLoopback(request.ip) && !config.requireApiKey) return;
       throw unauthorized('This server needs an API key: send "Authorization: Bearer <key>". The admin creates keys with "hearth key create".');
     }
     const key = keys.authenticate(token);

@@ -44,7 +44,7 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
   app.decorateRequest('corsOrigin', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
-    const address = request.socket.remoteAddress;
+    const address = request.ip;
     if (!control.allows(address)) {
       // Closing the connection lets the server answer without reading what the client still sends.
       throw new HttpError(403, `Your address ${address ? normalizeAddress(address) : '(unknown)'} is not in this server's client allowlist; ` +
