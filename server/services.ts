@@ -10,7 +10,8 @@ import { choosePlacement, createHardwareMonitor, registerGpuMetrics, type Hardwa
 import { createObservability, type Observability } from './observability/index.js';
 import { ModelManager, type DeviceBudget, type Placement, type PlacementResolver } from './runtime/models.js';
 import { WorkerPool } from './runtime/pool.js';
-import { createUsageLog, type UsageLog } from './usage/log.js';
+import type { UsageLog } from './usage/log.js';
+import { createUsageLogWorker } from './usage/log-worker.js';
 import { loadOrCreateSigningKey, type SigningKey } from './usage/signing.js';
 import type { AdminAction } from './usage/types.js';
 
@@ -70,8 +71,12 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
     onWorkerReplaced: (_index, lost) => { void models?.reloadLostSessions(lost); },
   });
   const signingKey = loadOrCreateSigningKey(config.dataDir);
-  // maxDelayMs 0: a batch commits as soon as the event loop turns; requests that arrive meanwhile share the next one.
-  const usage = createUsageLog(db, { enabled: config.usageLog, signer: signingKey, maxDelayMs: 0 });
+  // In a worker thread on its own connection, so hashing, signing and commits stay off the HTTP event loop.
+  // maxDelayMs 0: a batch commits as soon as the thread's loop turns; appends that arrive meanwhile share the next one.
+  const usage = createUsageLogWorker(db.name, {
+    enabled: config.usageLog, signer: signingKey, maxDelayMs: 0,
+    synchronous: db.pragma('synchronous', { simple: true }) as number,
+  });
   const recordAdmin = async (e: AdminEvent) => {
     await usage.appendAdmin({
       action: e.action, actor: e.actor ?? 'admin', model: e.model ?? null, version: e.version ?? null,

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
+// One-shot crypto.hash: about twice as fast as createHash() for a record's few hundred bytes.
 export function sha256Hex(text: string | Uint8Array): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 export const HEX64 = /^[0-9a-f]{64}$/;

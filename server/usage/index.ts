@@ -12,6 +12,12 @@ export { canonicalJson } from './canonical.js';
 export { hashRecord } from './record.js';
 export { createUsageLog, type UsageLog, type UsageLogOptions, type UsageLogStats } from './log.js';
 export {
+  createUsageLogWorker,
+  UsageLogThreadError,
+  type UsageLogWorker,
+  type UsageLogWorkerOptions,
+} from './log-worker.js';
+export {
   fingerprint,
   generateSigningKey,
   loadOrCreateSigningKey,

@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createUsageLog } from './log.js';
+import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
+import { signingKeyFrom } from './signing.js';
+
+// The body of createUsageLogWorker's thread: the in-process log, on its own connection.
+if (!parentPort) throw new Error('log-thread.js runs only as a worker thread (see log-worker.ts)');
+const port = parentPort;
+const data = workerData as LogThreadData;
+
+// `timeout` is SQLite's busy_timeout: the main connection's writers (exports, pruning, the registry)
+// hold the write lock for moments, and BEGIN IMMEDIATE waits for them instead of failing.
+const db = new Database(data.file, { fileMustExist: true, timeout: data.busyTimeoutMs });
+db.pragma('journal_mode = WAL');
+db.pragma(`synchronous = ${data.synchronous}`);
+
+const log = createUsageLog(db, {
+  maxBatch: data.maxBatch,
+  maxDelayMs: data.maxDelayMs,
+  checkpointEvery: data.checkpointEvery,
+  checkpointMs: data.checkpointMs,
+  signer: data.privateKey ? signingKeyFrom(data.privateKey) : null,
+});
+
+/** Replies not yet posted: flush and close answer only after these, so the main thread sees them first. */
+const unanswered = new Set<Promise<void>>();
+
+function track(reply: Promise<void>): void {
+  unanswered.add(reply);
+  void reply.finally(() => unanswered.delete(reply));
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function done(id: number, error: string | null): void {
+  port.postMessage({ type: 'done', id, error, stats: { ...log.stats } } satisfies FromLogThread);
+}
+
+/** Runs `step` (which drains the log), waits for the replies queued before it, then `then`, then answers. */
+function afterReplies(id: number, step: () => Promise<void>, then: () => void = () => {}): void {
+  const before = [...unanswered];
+  step()
+    .then(() => Promise.all(before))
+    .then(then)
+    .then(
+      () => done(id, null),
+      (error: unknown) => done(id, message(error)),
+    );
+}
+
+port.on('message', (msg: ToLogThread) => {
+  switch (msg.type) {
+    case 'append':
+      track(
+        Promise.allSettled(msg.records.map((fields) => log.appendFields(fields))).then((settled) => {
+          const results = settled.map((s) => (s.status === 'fulfilled' ? s.value : message(s.reason)));
+          port.postMessage({ type: 'appended', id: msg.id, results, stats: { ...log.stats } } satisfies FromLogThread);
+        }),
+      );
+      break;
+    case 'flush':
+      afterReplies(msg.id, () => log.flush());
+      break;
+    case 'close':
+      // The connection closes before the answer, so close() on the main thread means "all on disk".
+      afterReplies(msg.id, () => log.close(), () => db.close());
+      break;
+  }
+});
