@@ -294,3 +294,26 @@ export function unloadableModel(): Uint8Array {
     nodes: [node('HearthNoSuchOp', ['x'], ['y'])],
   });
 }
+
+export interface GatherModelOptions {
+  /** Entries in the lookup table; an index at or past it fails inside onnxruntime, after validation. */
+  tableSize?: number;
+  /** Table entry i holds i * scale, so two versions built with different scales answer differently. */
+  scale?: number;
+}
+
+/**
+ * A lookup table: indices INT64 [batch, n] -> values FP32 [batch, n] = table[indices]. Any INT64
+ * passes request validation, but an out-of-range index makes onnxruntime fail at run time: a model
+ * whose execution fails on demand, for tests of circuit breakers and guarded rollouts.
+ */
+export function gatherModel({ tableSize = 4, scale = 1 }: GatherModelOptions = {}): Uint8Array {
+  const table = Float32Array.from({ length: tableSize }, (_, i) => i * scale);
+  return model({
+    name: 'gather',
+    inputs: [valueInfo('indices', ElemType.INT64, ['batch', 'n'])],
+    outputs: [valueInfo('values', ElemType.FLOAT, ['batch', 'n'])],
+    initializers: [floatTensor('table', [tableSize], table)],
+    nodes: [node('Gather', ['table', 'indices'], ['values'], [intAttr('axis', 0)])],
+  });
+}

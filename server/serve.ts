@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { listen } from './net/listen.js';
 import { resolveTls } from './net/tls.js';
 import { registerVersion } from './registry/register.js';
+import { trackConnections, type ConnectionDrain } from './reliability/drain.js';
 import { createServices, type ServiceHooks, type Services } from './services.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
@@ -57,6 +58,7 @@ export interface RunningServer {
 export async function startServer(config: Config, opts: { logger?: boolean; hooks?: ServiceHooks } = {}): Promise<RunningServer> {
   const services = await createServices(config, opts.hooks);
   let app: HearthApp;
+  let connections: ConnectionDrain;
   try {
     const tls = await resolveTls(config);
     app = await buildApp(services, {
@@ -66,6 +68,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; hook
         redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
       },
     });
+    connections = trackConnections(app.server);
     // A follower's models come from its leader; seeding would only be mirrored away again.
     if (config.demoModels && config.followUrl === undefined) await seedDemoModels(services);
     await listen(app, config.port);
@@ -84,6 +87,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; hook
     closing ??= (async () => {
       services.draining = true;
       const timer = setTimeout(() => app.server.closeAllConnections(), config.drainTimeoutMs);
+      connections.begin();
       try {
         await app.close();
       } finally {

@@ -7,6 +7,7 @@ import { decodeRawBinaryRequest, parseHeaderLength, splitBinaryBody } from '../p
 import { decodeInferRequest } from '../protocol/decode.js';
 import { encodeInferResponse } from '../protocol/encode.js';
 import type { ModelVersion } from '../registry/registry.js';
+import { refuseUnloadOfProduction } from '../reliability/unload-policy.js';
 import { VERSION } from '../version.js';
 import {
   errors, InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelParams,
@@ -16,7 +17,11 @@ import {
 declare module 'fastify' {
   interface FastifyRequest {
     /** What the usage log records about an inference request, filled in as it is learned. */
-    inference?: { model: string; version: number; batchSize: number; bytesIn: number; cached?: boolean };
+    inference?: {
+      model: string; version: number; batchSize: number; bytesIn: number; cached?: boolean;
+      /** From the scheduler, for the metrics: time queued, and from leaving the queue to split outputs. */
+      queueNs?: number; computeNs?: number;
+    };
   }
 }
 
@@ -55,7 +60,10 @@ function statsOf(app: FastifyInstance, v: ModelVersion) {
     execution_count: s.executionCount,
     inference_stats: s.inference,
     batch_stats: s.batchStats(),
-    parameters: { execution_provider: app.hearth.models.state(v.name, v.version).provider ?? null },
+    parameters: {
+      execution_provider: app.hearth.models.state(v.name, v.version).provider ?? null,
+      circuit: app.hearth.models.health.circuitOf(v),
+    },
   };
 }
 
@@ -102,7 +110,8 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
         const p = req.params as P;
         checkModelAccess(req, p.name);
         const v = versionOf(app, p.name, p.version);
-        return reply.code(models.isReady(v.name, v.version) ? 200 : 400).send();
+        // Not ready while loading, unloading, with every session lost, or while its circuit is open.
+        return reply.code(models.isServable(v.name, v.version) ? 200 : 400).send();
       });
 
       r.post(`${base}/infer`, {
@@ -165,7 +174,7 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
         schema: {
           tags: ['repository'], summary: `${action === 'load' ? 'Load' : 'Unload'} a model (admin token)`,
           description: 'Body: optional {"parameters": {"version": "N"}}; without it, the production (else newest) version.',
-          params: ModelParams, response: { 200: Type.Object({}), ...errors(400, 401, 404, 503) },
+          params: ModelParams, response: { 200: Type.Object({}), ...errors(400, 401, 404, 409, 503) },
         },
       }, async (req) => {
         const { name } = req.params as { name: string };
@@ -174,7 +183,10 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
         if (ref !== undefined && typeof ref !== 'string' && typeof ref !== 'number') throw badRequest('parameters.version must be a version number.');
         const v = versionOf(app, name, ref === undefined ? undefined : String(ref));
         if (action === 'load') await models.load(v.name, v.version);
-        else await models.unload(v.name, v.version);
+        else {
+          refuseUnloadOfProduction(registry, v.name, v.version);
+          await models.unload(v.name, v.version);
+        }
         await app.hearth.recordAdmin({ action, model: v.name, version: v.version, ip: req.ip });
         return {};
       });
@@ -234,6 +246,8 @@ async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyRe
     const outcome = await app.hearth.models.infer(v, decoded.inputs, { timeoutUs: timeout as number | undefined });
     req.inference.batchSize = outcome.batchSize;
     req.inference.cached = outcome.cached;
+    req.inference.queueNs = outcome.queueNs;
+    req.inference.computeNs = outcome.computeNs;
     const encoded = encodeInferResponse({
       modelName: v.name,
       modelVersion: String(v.version),

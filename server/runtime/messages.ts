@@ -31,7 +31,9 @@ export type WorkerRequest =
   | { op: 'inspect'; id: number; path: string }
   | { op: 'run'; id: number; key: string; feeds: WireTensor[]; outputs: string[] }
   | { op: 'unload'; id: number; key: string }
-  | { op: 'crash'; id: number };
+  | { op: 'crash'; id: number }
+  /** Release every session and end the thread, after whatever it is running now. */
+  | { op: 'exit'; id: number };
 
 export interface LoadResult {
   inputs: WireValueMetadata[];

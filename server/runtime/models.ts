@@ -3,6 +3,7 @@ import { allocate } from '../protocol/datatypes.js';
 import type { Tensor, TensorSpec } from '../protocol/tensor.js';
 import type { BlobStore } from '../registry/blobs.js';
 import type { ModelVersion, Registry } from '../registry/registry.js';
+import { VersionHealth } from '../reliability/version-health.js';
 import { ResponseCache } from './cache.js';
 import type { WorkerPool } from './pool.js';
 import { VersionScheduler, type InferOutcome, type Instance } from './scheduler.js';
@@ -27,6 +28,8 @@ interface LoadedVersion {
   scheduler?: VersionScheduler;
   instances: Instance[];
   loading?: Promise<void>;
+  /** Set while it drains and closes its sessions; a load waits for it rather than racing it. */
+  unloading?: Promise<void>;
   loadedAt: number;
   lastUsed: number;
   /** Estimated device memory: twice the file size. */
@@ -61,6 +64,10 @@ export interface ManagerEvents {
 
 const keyOf = (name: string, version: number) => `${name}\u0000${version}`;
 
+/** onnxruntime's reason without the server's file paths, which clients have no business seeing. */
+const loadError = (err: unknown, root: string) =>
+  (err instanceof Error ? err.message : String(err)).split(root).join('the model file').replace(/the model file\/[0-9a-f]{2}\/[0-9a-f]{64}/g, 'the model file');
+
 /** Zero-filled inputs on a model's signature, dynamic dimensions as 1: the warm-up request. */
 export function warmupInputs(inputs: TensorSpec[]): Tensor[] {
   return inputs.map((s) => {
@@ -76,6 +83,8 @@ export function warmupInputs(inputs: TensorSpec[]): Tensor[] {
 export class ModelManager {
   private readonly loaded = new Map<string, LoadedVersion>();
   private readonly stats = new Map<string, VersionStats>();
+  /** Circuit breakers per version, and the outcome stream a rollout guard watches. */
+  readonly health = new VersionHealth();
   readonly cache: ResponseCache;
   private idleTimer?: NodeJS.Timeout;
 
@@ -165,8 +174,20 @@ export class ModelManager {
     return { state: l.state, reason: l.reason, provider: l.placement.provider };
   }
 
+  /** Loaded, warm, and with at least one session in service (not all lost to a worker crash). */
   isReady(name: string, version: number): boolean {
-    return this.loaded.get(keyOf(name, version))?.state === 'READY';
+    const e = this.loaded.get(keyOf(name, version));
+    return e?.state === 'READY' && e.instances.some((i) => !i.down);
+  }
+
+  /** Ready, and its circuit breaker is not refusing requests: what a model's ready endpoint reports. */
+  isServable(name: string, version: number): boolean {
+    return this.isReady(name, version) && !this.health.isOpen(name, version);
+  }
+
+  /** Every version's circuit breaker, for the metrics. */
+  circuitStates(): ReturnType<VersionHealth['circuitStates']> {
+    return this.health.circuitStates();
   }
 
   loadedVersions(): { name: string; version: number; state: VersionState; reason: string; provider: string; lastUsed: number; queued: number }[] {
@@ -182,6 +203,10 @@ export class ModelManager {
     const existing = this.loaded.get(k);
     if (existing?.state === 'READY') return;
     if (existing?.loading) return existing.loading;
+    if (existing?.unloading) {
+      await existing.unloading;
+      return this.load(name, version);
+    }
     const v = this.registry.getVersion(name, version);
     const placement = this.placementOf(v);
     const entry: LoadedVersion = {
@@ -189,7 +214,8 @@ export class ModelManager {
       bytes: 2 * v.size, pinned: v.settings.pinned,
     };
     await this.makeRoom(deviceOf(placement), entry.bytes, k);
-    if (this.loaded.get(k)?.loading) return this.loaded.get(k)?.loading;
+    // Another caller got there while room was made: share its outcome instead of loading twice.
+    if (this.loaded.has(k)) return this.load(name, version);
     this.loaded.set(k, entry);
     this.events.onStateChange?.(name, version, 'LOADING', '');
     entry.loading = this.doLoad(entry, v).finally(() => { entry.loading = undefined; });
@@ -246,7 +272,7 @@ export class ModelManager {
       this.events.onStateChange?.(entry.name, entry.version, 'READY', entry.reason);
     } catch (err) {
       this.loaded.delete(keyOf(entry.name, entry.version));
-      const why = err instanceof Error ? err.message : String(err);
+      const why = loadError(err, this.blobs.root);
       this.events.onStateChange?.(entry.name, entry.version, 'UNAVAILABLE', why);
       throw unavailable(`Model "${entry.name}" version ${entry.version} could not be loaded: ${why}`, 5);
     }
@@ -257,12 +283,22 @@ export class ModelManager {
     const k = keyOf(name, version);
     const entry = this.loaded.get(k);
     if (!entry) return false;
-    if (entry.loading) await entry.loading.catch(() => undefined);
+    if (entry.unloading) {
+      await entry.unloading;
+      return true;
+    }
+    if (entry.loading) {
+      await entry.loading.catch(() => undefined);
+      return this.unload(name, version);
+    }
     entry.state = 'UNLOADING';
-    await entry.scheduler?.drain();
-    this.loaded.delete(k);
-    await Promise.all(entry.instances.map((i) => this.pool.unload(i.worker, i.key).catch(() => undefined)));
-    this.events.onStateChange?.(name, version, 'UNAVAILABLE', 'unloaded');
+    entry.unloading = (async () => {
+      await entry.scheduler?.drain();
+      if (this.loaded.get(k) === entry) this.loaded.delete(k);
+      await Promise.all(entry.instances.map((i) => this.pool.unload(i.worker, i.key).catch(() => undefined)));
+      this.events.onStateChange?.(name, version, 'UNAVAILABLE', 'unloaded');
+    })();
+    await entry.unloading;
     return true;
   }
 
@@ -289,7 +325,9 @@ export class ModelManager {
         if (lost.has(inst.key)) { inst.down = true; work.push({ entry, inst }); }
       }
     }
-    for (const { entry, inst } of work) {
+    for (const [index, { entry, inst }] of work.entries()) {
+      // Unloaded (or given up on) meanwhile: loading its session again would only leak it.
+      if (this.loaded.get(keyOf(entry.name, entry.version)) !== entry) continue;
       try {
         const v = this.registry.getVersion(entry.name, entry.version);
         const providers = entry.placement.provider === 'cpu' ? ['cpu'] : [entry.placement.provider, 'cpu'];
@@ -301,9 +339,10 @@ export class ModelManager {
       } catch (err) {
         // The version no longer loads: that instance stays out of service; with none left, the
         // version is unavailable and its queue is failed rather than left to hang.
-        if (entry.instances.every((i) => i.down)) {
+        const more = work.slice(index + 1).some((w) => w.entry === entry);
+        if (!more && entry.instances.every((i) => i.down)) {
           entry.state = 'UNAVAILABLE';
-          entry.reason = `reload after a worker crash failed: ${err instanceof Error ? err.message : String(err)}`;
+          entry.reason = `reload after a worker crash failed: ${loadError(err, this.blobs.root)}`;
           entry.scheduler?.rejectQueued(`Model "${entry.name}" version ${entry.version} is unavailable: ${entry.reason}`);
           this.loaded.delete(keyOf(entry.name, entry.version));
         }
@@ -311,9 +350,13 @@ export class ModelManager {
     }
   }
 
-  /** Runs one request: loads the version if needed, then queues it. */
-  async infer(v: ModelVersion, inputs: Tensor[], opts: { timeoutUs?: number; outputs?: string[] } = {}):
+  /** Runs one request under the version's circuit breaker: loads the version if needed, then queues it. */
+  infer(v: ModelVersion, inputs: Tensor[], opts: { timeoutUs?: number; outputs?: string[] } = {}):
     Promise<InferOutcome & { cached: boolean }> {
+    return this.health.guard(v, () => this.run(v, inputs, opts));
+  }
+
+  private async run(v: ModelVersion, inputs: Tensor[], opts: { timeoutUs?: number }): Promise<InferOutcome & { cached: boolean }> {
     const k = keyOf(v.name, v.version);
     let entry = this.loaded.get(k);
     if (!entry || entry.state !== 'READY') {

@@ -48,8 +48,11 @@ export class InferenceWorker {
       if (msg.ok) p.resolve(msg.result);
       else p.reject(new Error(msg.error));
     });
+    let dead = false;
     const die = (reason: string) => {
-      if (!this.alive) return;
+      // A crash can raise both 'error' and 'exit'; by the second, a replacement may be running.
+      if (dead || this.worker !== w || !this.alive) return;
+      dead = true;
       this.alive = false;
       const err = new WorkerDiedError(`inference worker ${this.index} stopped (${reason}); the request did not complete`);
       for (const p of this.pending.values()) p.reject(err);
@@ -77,9 +80,24 @@ export class InferenceWorker {
     });
   }
 
-  async terminate(): Promise<void> {
+  /**
+   * Stops the thread once its current inference returns. Terminating a thread inside onnxruntime's
+   * run() aborts the whole process (onnxruntime-node throws from native code), so the thread is
+   * asked to exit between messages; only one still stuck after `graceMs` is terminated.
+   */
+  async terminate(graceMs = 30_000): Promise<void> {
     this.alive = false;
-    await this.worker.terminate();
+    const w = this.worker;
+    if (w.threadId >= 0) {
+      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      w.postMessage({ op: 'exit', id: 0 } satisfies WorkerRequest);
+      const timer = setTimeout(() => { void w.terminate(); }, graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    const err = new WorkerDiedError(`inference worker ${this.index} was stopped: the server is shutting down`);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
   }
 }
 

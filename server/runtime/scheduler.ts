@@ -10,7 +10,15 @@ export interface Instance {
   worker: InferenceWorker;
   key: string;
   busy: boolean;
+  /** Out of service while its session is reloaded after a worker died. */
+  down?: boolean;
 }
+
+/** A request that waited past its own timeout in the queue (metrics count it as a timeout, not a 503). */
+export class QueueTimeoutError extends HttpError {}
+
+/** onnxruntime failed while running the model on a request that passed validation. */
+export class ExecutionError extends HttpError {}
 
 export interface InferOutcome {
   outputs: Tensor[];
@@ -43,7 +51,7 @@ const nowNs = () => process.hrtime.bigint();
 export class VersionScheduler {
   private readonly queue: Job[] = [];
   private delayTimer?: NodeJS.Timeout;
-  private draining?: () => void;
+  private readonly drainWaiters: (() => void)[] = [];
   private running = 0;
 
   constructor(
@@ -84,10 +92,11 @@ export class VersionScheduler {
           const i = this.queue.indexOf(job);
           if (i < 0) return;
           this.queue.splice(i, 1);
-          this.stats.add('fail', Number(nowNs() - job.enqueued));
-          reject(new HttpError(503,
+          // Counted as a failure once, by the route that answers it.
+          reject(new QueueTimeoutError(503,
             `The request waited longer than its timeout of ${timeoutUs} µs in the queue and was not run.`,
             { 'retry-after': '1' }));
+          this.pump();
         }, Math.max(1, Math.ceil(timeoutUs / 1000)));
       }
       this.queue.push(job);
@@ -125,12 +134,14 @@ export class VersionScheduler {
 
   private pump(): void {
     for (const inst of this.instances) {
-      if (inst.busy) continue;
+      if (inst.busy || inst.down) continue;
       const jobs = this.take();
       if (!jobs) break;
       void this.execute(inst, jobs);
     }
-    if (this.draining && this.queue.length === 0 && this.running === 0) this.draining();
+    if (this.drainWaiters.length > 0 && this.queue.length === 0 && this.running === 0) {
+      for (const resolve of this.drainWaiters.splice(0)) resolve();
+    }
   }
 
   private async execute(inst: Instance, jobs: Job[]): Promise<void> {
@@ -200,13 +211,13 @@ export class VersionScheduler {
       return;
     }
     const msg = err instanceof Error ? err.message : String(err);
-    job.reject(new HttpError(400, `The model could not run on this input: ${msg}`));
+    job.reject(new ExecutionError(400, `The model could not run on this input: ${msg}`));
   }
 
   /** Resolves once nothing is queued or running: the version can be unloaded without failing anyone. */
   drain(): Promise<void> {
     if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
-    return new Promise((resolve) => { this.draining = resolve; });
+    return new Promise((resolve) => { this.drainWaiters.push(resolve); });
   }
 
   /** Fails everything still queued (the version is going away for good). */
@@ -215,5 +226,7 @@ export class VersionScheduler {
       if (j.timer) clearTimeout(j.timer);
       j.reject(unavailable(message));
     }
+    // Whoever waits in drain() is told, once the running work is done too.
+    this.pump();
   }
 }

@@ -93,6 +93,10 @@ async function handle(msg: WorkerRequest): Promise<[LoadResult | RunResult | nul
     case 'crash':
       // For tests of worker replacement: die the way a native fault would, without cleanup.
       process.exit(70);
+    case 'exit':
+      for (const s of sessions.values()) await s.release();
+      sessions.clear();
+      process.exit(0);
   }
 }
 

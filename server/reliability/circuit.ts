@@ -1,0 +1,126 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { HttpError } from '../http/errors.js';
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface CircuitSettings {
+  /** Failures in a row that open the circuit; 0 never opens it. */
+  failures: number;
+  /** How long it stays open before one trial request is let through. */
+  cooldownMs: number;
+}
+
+export const CircuitSnapshotSchema = Type.Object({
+  state: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),
+  consecutiveFailures: Type.Integer(),
+  threshold: Type.Integer({ description: 'failures in a row that open it; 0: never' }),
+  cooldownMs: Type.Integer(),
+  opened: Type.Integer({ description: 'times it has opened since the server started' }),
+  openedAt: Type.Union([Type.Number(), Type.Null()]),
+  retryAfterMs: Type.Integer({ description: 'until a trial request is let through; 0 unless open' }),
+  lastFailure: Type.Union([Type.String(), Type.Null()]),
+});
+export type CircuitSnapshot = Static<typeof CircuitSnapshotSchema>;
+
+/** The fast 503 of an open circuit; it never reached a worker. */
+export class CircuitOpenError extends HttpError {}
+
+/** Handed out by `admit`; the trial of a half-open circuit decides whether it closes. */
+export interface CircuitTicket {
+  trial: boolean;
+}
+
+/**
+ * One model version's circuit breaker: closed until `failures` requests in a row fail, then open
+ * (every request gets a fast 503 with Retry-After) for the cool-down, then half-open: one trial
+ * request goes through, and its outcome closes the circuit or opens it for another cool-down.
+ */
+export class CircuitBreaker {
+  private state: CircuitState = 'closed';
+  private consecutive = 0;
+  private openedAt = 0;
+  private opens = 0;
+  private trialRunning = false;
+  private lastFailure: string | null = null;
+
+  constructor(private settings: CircuitSettings, private readonly now: () => number = Date.now) {}
+
+  configure(settings: CircuitSettings): void {
+    this.settings = settings;
+    if (settings.failures === 0) this.reset();
+  }
+
+  /** Lets a request through, or throws the 503 that says when to come back. */
+  admit(label: string): CircuitTicket {
+    if (this.state === 'closed' || this.settings.failures === 0) return { trial: false };
+    const left = this.openedAt + this.settings.cooldownMs - this.now();
+    if (this.state === 'open' && left <= 0) this.state = 'half_open';
+    if (this.state === 'half_open' && !this.trialRunning) {
+      this.trialRunning = true;
+      return { trial: true };
+    }
+    const waitMs = Math.max(left, 0);
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    throw new CircuitOpenError(503,
+      `${label} is failing: its circuit breaker opened after ${this.settings.failures} failures in a row` +
+      `${this.lastFailure ? ` (last: ${this.lastFailure})` : ''}. ` +
+      (this.state === 'half_open'
+        ? 'A trial request is running now; retry in a moment.'
+        : `Requests are refused for ${seconds} s more; retry after that, or use another version.`),
+      { 'retry-after': String(seconds) });
+  }
+
+  success(ticket: CircuitTicket): void {
+    if (ticket.trial) {
+      this.trialRunning = false;
+      this.reset();
+    } else if (this.state === 'closed') {
+      this.consecutive = 0;
+    }
+  }
+
+  /** A model execution error or a queue timeout: what the circuit counts. */
+  failure(ticket: CircuitTicket, reason: string): void {
+    this.lastFailure = reason.length > 300 ? `${reason.slice(0, 297)}...` : reason;
+    if (ticket.trial) {
+      this.trialRunning = false;
+      this.open();
+      return;
+    }
+    // A request admitted before the circuit opened says nothing new once it is open.
+    if (this.state !== 'closed') return;
+    this.consecutive += 1;
+    if (this.settings.failures > 0 && this.consecutive >= this.settings.failures) this.open();
+  }
+
+  /** An outcome that says nothing about the model (a worker crash, a full queue): frees the trial slot. */
+  release(ticket: CircuitTicket): void {
+    if (ticket.trial) this.trialRunning = false;
+  }
+
+  reset(): void {
+    this.state = 'closed';
+    this.consecutive = 0;
+  }
+
+  snapshot(): CircuitSnapshot {
+    const left = this.state === 'closed' ? 0 : Math.max(0, this.openedAt + this.settings.cooldownMs - this.now());
+    const state = this.state === 'open' && left === 0 ? 'half_open' : this.state;
+    return {
+      state,
+      consecutiveFailures: this.consecutive,
+      threshold: this.settings.failures,
+      cooldownMs: this.settings.cooldownMs,
+      opened: this.opens,
+      openedAt: this.state === 'closed' ? null : this.openedAt,
+      retryAfterMs: state === 'open' ? left : 0,
+      lastFailure: this.lastFailure,
+    };
+  }
+
+  private open(): void {
+    this.state = 'open';
+    this.openedAt = this.now();
+    this.opens += 1;
+  }
+}

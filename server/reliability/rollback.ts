@@ -1,0 +1,35 @@
+import type { Registry } from '../registry/registry.js';
+import type { ModelManager } from '../runtime/models.js';
+import type { AdminEvent } from '../services.js';
+
+export interface RollbackDeps {
+  registry: Registry;
+  models: ModelManager;
+  recordAdmin(event: AdminEvent): Promise<void>;
+}
+
+export interface RollbackResult {
+  name: string;
+  alias: 'production';
+  version: number;
+  previous: number | null;
+}
+
+/**
+ * Moves `production` back to the version it pointed at before: that version is loaded (it is
+ * normally still warm) before the alias moves, so no request meets a cold or missing version.
+ * The admin's rollback and the rollout guard's automatic one both come through here.
+ */
+export async function rollbackProduction(
+  deps: RollbackDeps,
+  name: string,
+  { action = 'rollback', actor, ip, reason = '' }: { action?: 'rollback' | 'auto-rollback'; actor?: string; ip?: string; reason?: string } = {},
+): Promise<RollbackResult> {
+  const { registry, models, recordAdmin } = deps;
+  const target = registry.rollbackTarget(name);
+  const from = registry.aliasVersion(name, 'production') ?? null;
+  await models.load(name, target);
+  registry.setAlias(name, 'production', target, action, reason);
+  await recordAdmin({ action, actor, model: name, version: target, ip, reason: reason || undefined, detail: { from } });
+  return { name, alias: 'production', version: target, previous: from };
+}

@@ -1,0 +1,12 @@
+import { conflict } from '../http/errors.js';
+import type { Registry } from '../registry/registry.js';
+
+/**
+ * Unloading the version `production` points at would fail every request that names no version,
+ * so it is refused: the admin moves production first (a promote or a rollback), then unloads.
+ */
+export function refuseUnloadOfProduction(registry: Registry, name: string, version: number): void {
+  if (registry.aliasVersion(name, 'production') !== version) return;
+  throw conflict(`Version ${version} of "${name}" is production and is serving requests; ` +
+    'promote another version (or roll back) first, then unload this one.');
+}
