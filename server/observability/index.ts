@@ -45,6 +45,7 @@ export function createObservability({ db, config, models, registry }: Observabil
     versions: () => registry.allVersions().map((v) => ({ name: v.name, version: v.version })),
     statsOf: (name, version) => models.statsOf(name, version),
     loaded: () => models.loadedVersions(),
+    circuits: () => models.circuitStates(),
   });
   const latency = new LatencyRecorder(db, { retentionDays: config.latencyRetentionDays, now });
   const uptime = new UptimeTracker(db, {

@@ -8,7 +8,11 @@ export interface MetricsSource {
   /** Cumulative counters of a version, as the statistics extension reports them. */
   statsOf(name: string, version: number): { inferenceCount: number; executionCount: number };
   loaded(): { name: string; version: number; state: string; queued: number }[];
+  /** Circuit breakers that have seen traffic; optional so that tests may leave it out. */
+  circuits?(): { name: string; version: number; state: 'closed' | 'open' | 'half_open' }[];
 }
+
+const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
 
 /** One finished inference request; model and version are '' when the request never reached one. */
 export interface InferenceObservation {
@@ -80,6 +84,16 @@ export function createMetrics(source: MetricsSource): Metrics {
     collect() {
       this.reset();
       for (const l of source.loaded()) this.set({ model: l.name, version: String(l.version) }, l.queued);
+    },
+  });
+  new Gauge({
+    name: 'hearth_circuit_state', help: 'A version\'s circuit breaker: 1 for the state it is in, 0 for the others.',
+    labelNames: [...LABELS, 'state'], registers,
+    collect() {
+      this.reset();
+      for (const c of source.circuits?.() ?? []) {
+        for (const state of CIRCUIT_STATES) this.set({ model: c.name, version: String(c.version), state }, c.state === state ? 1 : 0);
+      }
     },
   });
   new Gauge({

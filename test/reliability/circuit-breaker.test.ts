@@ -55,6 +55,9 @@ describe('circuit breakers per model version', () => {
     expect(await statsCircuit('lookup', 1)).toMatchObject({ state: 'open', opened: 1 });
     const { body: list } = await json<{ circuits: (Circuit & { name: string; version: number })[] }>(s.admin('/admin/v1/circuits'));
     expect(list.circuits.find((c) => c.name === 'lookup' && c.version === 1)?.state).toBe('open');
+    const metrics = await (await s.admin('/metrics')).text();
+    expect(metrics).toContain('hearth_circuit_state{model="lookup",version="1",state="open"} 1');
+    expect(metrics).toContain('hearth_circuit_state{model="lookup",version="1",state="closed"} 0');
 
     // A good request is refused too, without running: the circuit is open.
     const refused = await infer(s.url, 'lookup', gatherInput([1]));
