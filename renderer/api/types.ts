@@ -4,8 +4,15 @@ import type { SystemSnapshot, ProviderStatus, GpuInfo } from '../../server/hardw
 import type { UptimeReportBody, LatencyResponse } from '../../server/observability/api.js';
 import type { TensorSpec } from '../../server/protocol/tensor.js';
 import type { RecordFields } from '../../server/usage/types.js';
+import type { KeyInfo, SystemInfo, VersionInfo } from '../../server/routes/admin-schemas.js';
 
 export type { SystemSnapshot, ProviderStatus, GpuInfo, UptimeReportBody, LatencyResponse, TensorSpec, RecordFields };
+
+/** One version as GET /admin/v1/models/:name describes it. */
+export type ModelVersion = VersionInfo;
+export type ApiKeyRecord = KeyInfo;
+export type { SystemInfo };
+export type LoadedVersion = SystemInfo['loaded'][number];
 
 export type LatencyPoint = LatencyResponse['points'][number];
 export type WindowName = '24h' | '7d' | '30d';
@@ -19,24 +26,6 @@ export interface ModelSummary {
   loaded: number[];
 }
 
-export interface ModelVersion {
-  name: string;
-  version: number;
-  sha256: string;
-  size: number;
-  createdAt: number;
-  description: string;
-  inputs: TensorSpec[];
-  outputs: TensorSpec[];
-  metadata: Record<string, unknown>;
-  tags: string[];
-  settings: Record<string, unknown>;
-  aliases: string[];
-  state: string;
-  stateReason: string;
-  provider: string | null;
-  existing?: boolean;
-}
 
 export interface AliasChange {
   alias: string;
@@ -57,16 +46,6 @@ export interface ModelDetail {
 export type Scope = 'infer' | 'metadata';
 export const SCOPES: readonly Scope[] = ['infer', 'metadata'];
 
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  scopes: string[];
-  models: string[] | null;
-  createdAt: number;
-  expiresAt: number | null;
-  revokedAt: number | null;
-  lastUsedAt: number | null;
-}
 
 export interface CreatedKey {
   id: string;
@@ -74,33 +53,7 @@ export interface CreatedKey {
   record: ApiKeyRecord;
 }
 
-export interface LoadedVersion {
-  name: string;
-  version: number;
-  state: string;
-  reason: string;
-  provider: string;
-  lastUsed: number;
-  queued: number;
-}
 
-export interface SystemInfo {
-  hardware: SystemSnapshot | null;
-  providers: ProviderStatus[];
-  devices: Record<string, { bytes: number; count: number; budget?: { bytes: number; count: number } }>;
-  loaded: LoadedVersion[];
-  server: {
-    version: string;
-    startedAt: number;
-    uptimeSeconds: number;
-    dataDir: string;
-    host: string;
-    port: number;
-    requireApiKey: boolean;
-    workers: number;
-  };
-  auditKeyFingerprint: string;
-}
 
 export interface UsageSummaryRow {
   key?: string | null;

@@ -7,41 +7,13 @@ import { badRequest, HttpError } from '../http/errors.js';
 import { registerVersion } from '../registry/register.js';
 import { checkModelName, type ModelVersion } from '../registry/registry.js';
 import { VersionSettingsPatchSchema } from '../registry/settings.js';
-import { ProviderStatusSchema, SystemSnapshotSchema } from '../hardware/index.js';
-import { CircuitSnapshotSchema } from '../reliability/circuit.js';
 import { rollbackProduction } from '../reliability/rollback.js';
 import { RolloutGuard } from '../reliability/rollout-guard.js';
 import { reliabilityRoutes } from '../reliability/routes.js';
 import { refuseUnloadOfProduction } from '../reliability/unload-policy.js';
 import { VERSION } from '../version.js';
-import { errors, ModelParams, TensorSpecSchema } from './schemas.js';
-
-const VersionSchema = Type.Object({
-  name: Type.String(),
-  version: Type.Integer(),
-  sha256: Type.String(),
-  size: Type.Integer(),
-  createdAt: Type.Integer(),
-  description: Type.String(),
-  inputs: Type.Array(TensorSpecSchema),
-  outputs: Type.Array(TensorSpecSchema),
-  metadata: Type.Record(Type.String(), Type.Unknown()),
-  tags: Type.Array(Type.String()),
-  settings: Type.Record(Type.String(), Type.Unknown()),
-  aliases: Type.Array(Type.String()),
-  state: Type.String(),
-  stateReason: Type.String(),
-  provider: Type.Union([Type.String(), Type.Null()]),
-  circuit: CircuitSnapshotSchema,
-  existing: Type.Optional(Type.Boolean({ description: 'true when these bytes were already registered as this version' })),
-});
-
-const KeySchema = Type.Object({
-  id: Type.String(), name: Type.String(), scopes: Type.Array(Type.String()),
-  models: Type.Union([Type.Array(Type.String()), Type.Null()]),
-  createdAt: Type.Integer(), expiresAt: Type.Union([Type.Integer(), Type.Null()]),
-  revokedAt: Type.Union([Type.Integer(), Type.Null()]), lastUsedAt: Type.Union([Type.Integer(), Type.Null()]),
-});
+import { KeySchema, SystemInfoSchema, VersionSchema } from './admin-schemas.js';
+import { errors, ModelParams } from './schemas.js';
 
 const VersionParams = Type.Object({ name: Type.String(), version: Type.Integer({ minimum: 1 }) });
 
@@ -235,14 +207,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   r.get('/system', {
     schema: {
       tags: ['admin'], summary: 'CPUs, memory, GPUs, execution providers, device budgets, loaded versions, uptime',
-      response: { 200: Type.Object({
-        hardware: Type.Union([SystemSnapshotSchema, Type.Null()]),
-        providers: Type.Array(ProviderStatusSchema),
-        devices: Type.Record(Type.String(), Type.Object({ bytes: Type.Number(), count: Type.Integer(), budget: Type.Optional(Type.Object({ bytes: Type.Number(), count: Type.Integer() })) })),
-        loaded: Type.Array(Type.Object({ name: Type.String(), version: Type.Integer(), state: Type.String(), reason: Type.String(), provider: Type.String(), lastUsed: Type.Number(), queued: Type.Integer() })),
-        server: Type.Object({ version: Type.String(), startedAt: Type.Number(), uptimeSeconds: Type.Number(), dataDir: Type.String(), host: Type.String(), port: Type.Integer(), requireApiKey: Type.Boolean(), workers: Type.Integer() }),
-        auditKeyFingerprint: Type.String(),
-      }) },
+      response: { 200: SystemInfoSchema },
     },
   }, async () => {
     const { hardware } = app.hearth;

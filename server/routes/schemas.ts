@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { DATATYPES } from '../protocol/tensor.js';
 
 /** Every error the API returns. */
 export const ErrorSchema = Type.Object({ error: Type.String() }, { $id: 'Error', description: 'What went wrong and what to do.' });
@@ -6,7 +7,7 @@ export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) =
 
 export const TensorSpecSchema = Type.Object({
   name: Type.String(),
-  datatype: Type.String(),
+  datatype: Type.Union(DATATYPES.map((d) => Type.Literal(d))),
   shape: Type.Array(Type.Integer(), { description: '-1 marks a dynamic dimension' }),
 });
 
