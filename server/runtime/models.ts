@@ -68,6 +68,10 @@ const keyOf = (name: string, version: number) => `${name}\u0000${version}`;
 const loadError = (err: unknown, root: string) =>
   (err instanceof Error ? err.message : String(err)).split(root).join('the model file').replace(/the model file\/[0-9a-f]{2}\/[0-9a-f]{64}/g, 'the model file');
 
+/** Requests can be joined when every input's first dimension is dynamic. */
+const isBatchable = (v: ModelVersion): boolean =>
+  v.signature.inputs.length > 0 && v.signature.inputs.every((s) => s.shape.length > 0 && s.shape[0] === -1);
+
 /** Zero-filled inputs on a model's signature, dynamic dimensions as 1: the warm-up request. */
 export function warmupInputs(inputs: TensorSpec[]): Tensor[] {
   return inputs.map((s) => {
@@ -87,6 +91,8 @@ export class ModelManager {
   readonly health = new VersionHealth();
   readonly cache: ResponseCache;
   private idleTimer?: NodeJS.Timeout;
+  /** Makes session keys unique, so a version's replacement sessions can load beside the old ones. */
+  private generation = 0;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -228,7 +234,7 @@ export class ModelManager {
     const instances: Instance[] = [];
     try {
       for (const [i, worker] of workers.entries()) {
-        const key = `${entry.name}:${entry.version}:${i}:${worker.index}`;
+        const key = `${entry.name}:${entry.version}:${i}:${worker.index}:${++this.generation}`;
         const providers = placement.provider === 'cpu' ? ['cpu'] : [placement.provider, 'cpu'];
         await this.pool.load(worker, key, path, {
           intraOpThreads: v.settings.intraOpThreads, providers, deviceId: placement.deviceId,
@@ -255,14 +261,12 @@ export class ModelManager {
         instances = await this.openInstances(entry, v, entry.placement);
       }
       entry.instances = instances;
-      const first = v.signature.inputs[0];
-      const batchable = first !== undefined && first.shape.length > 0 && first.shape[0] === -1 &&
-        v.signature.inputs.every((s) => s.shape.length > 0 && s.shape[0] === -1);
-      entry.scheduler = new VersionScheduler(this.pool, instances, v.settings, batchable,
+      entry.scheduler = new VersionScheduler(this.pool, instances, v.settings, isBatchable(v),
         v.signature.outputs.map((o) => o.name), this.statsOf(v.name, v.version));
       try {
         await entry.scheduler.submit(warmupInputs(v.signature.inputs));
-        entry.reason = '';
+        // A fallback stays visible in the version's state, for the admin API and the UI.
+        entry.reason = entry.placement.reason.startsWith('fell back') ? entry.placement.reason : '';
       } catch (err) {
         // Some models reject all-zero input; they can still serve real requests.
         entry.reason = `warm-up inference failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -308,11 +312,40 @@ export class ModelManager {
     if (!entry) return;
     entry.pinned = v.settings.pinned;
     if (reload) {
-      await this.unload(v.name, v.version);
-      await this.load(v.name, v.version);
+      await this.swapInstances(entry, v);
     } else {
       entry.scheduler?.configure(v.settings);
     }
+  }
+
+  /**
+   * New instances (count, threads or placement changed) are opened and warmed beside the old
+   * ones; traffic moves to them at once, and the old ones are drained and closed afterwards, so
+   * no request fails while a setting changes.
+   */
+  private async swapInstances(entry: LoadedVersion, v: ModelVersion): Promise<void> {
+    if (entry.loading) await entry.loading;
+    if (entry.state !== 'READY' || !entry.scheduler) return;
+    let placement = this.placementOf(v);
+    let instances: Instance[];
+    try {
+      instances = await this.openInstances(entry, v, placement);
+    } catch (err) {
+      if (placement.provider === 'cpu') throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      this.events.onFallback?.(entry.name, entry.version, placement.provider, why);
+      placement = { provider: 'cpu', reason: `fell back to the CPU: ${placement.provider} failed to load (${why})` };
+      instances = await this.openInstances(entry, v, placement);
+    }
+    const next = new VersionScheduler(this.pool, instances, v.settings, isBatchable(v),
+      v.signature.outputs.map((o) => o.name), this.statsOf(v.name, v.version));
+    await next.submit(warmupInputs(v.signature.inputs)).catch(() => undefined);
+    const old = { scheduler: entry.scheduler, instances: entry.instances };
+    entry.scheduler = next;
+    entry.instances = instances;
+    entry.placement = placement;
+    await old.scheduler.drain();
+    await Promise.all(old.instances.map((i) => this.pool.unload(i.worker, i.key).catch(() => undefined)));
   }
 
   /** After a worker died: the instances it held are reloaded; the others keep serving. */
