@@ -8,7 +8,7 @@ import type { ProviderStatus } from './types.js';
 
 /** What to tell an admin whose machine lacks the optional GPU provider libraries. */
 export const GPU_INSTALL_HINT =
-  'run the GPU provider install step (ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node)';
+  'run the GPU provider install step, "npm run gpu:install", on a networked machine (see the README, GPUs)';
 
 /** The name onnxruntime's profiler gives each provider we can ask for. */
 const PROFILE_NAMES: Record<string, string> = {
