@@ -177,6 +177,10 @@ export class ModelManager {
   state(name: string, version: number): { state: VersionState; reason: string; provider?: string } {
     const l = this.loaded.get(keyOf(name, version));
     if (!l) return { state: 'UNAVAILABLE', reason: 'not loaded' };
+    // Every session lost with a worker: not servable until one is reloaded, and said so.
+    if (l.state === 'READY' && l.instances.length > 0 && l.instances.every((i) => i.down)) {
+      return { state: 'UNAVAILABLE', reason: 'reloading after an inference worker stopped', provider: l.placement.provider };
+    }
     return { state: l.state, reason: l.reason, provider: l.placement.provider };
   }
 

@@ -100,8 +100,17 @@ describe('a worker thread that dies', () => {
 
     await waitFor(async () => ((await fetch(`${server.url}/v2/health/ready`)).status === 400 ? true : undefined), 'not ready');
     expect((await fetch(`${server.url}/v2/models/slow/ready`)).status).toBe(400);
-    const index = await json<{ name: string; version: string; state: string }[]>(fetch(`${server.url}/v2/repository/index`, { method: 'POST' }));
-    expect(index.body.filter((r) => r.name === 'slow').map((r) => r.state)).toEqual(['UNAVAILABLE', 'READY', 'READY']);
+    const slowIndex = async () => (await json<{ name: string; version: string; state: string; reason: string }[]>(
+      fetch(`${server.url}/v2/repository/index`, { method: 'POST' }))).body.filter((r) => r.name === 'slow');
+    // While the replacement worker tries to reopen it, the version already reads UNAVAILABLE ("reloading…");
+    // once that fails for good it is unloaded.
+    expect((await slowIndex())[0].state).toBe('UNAVAILABLE');
+    // The version that shared the dead worker comes back; the one whose file is gone is given up on.
+    await waitFor(async () => {
+      const rows = await slowIndex();
+      return rows[0].reason === 'not loaded' && rows.slice(1).every((r) => r.state === 'READY') ? true : undefined;
+    }, 'reload settled');
+    expect((await slowIndex()).map((r) => r.state)).toEqual(['UNAVAILABLE', 'READY', 'READY']);
     const cold = await infer(server.url, 'slow', slowInput(1));
     expect(cold.status).toBe(503);
     expect(cold.body.error).toMatch(/version 1 could not be loaded: .*the model file/);
