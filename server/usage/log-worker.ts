@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { UsageLog, UsageLogOptions, UsageLogStats } from './log.js';
+import { USAGE_LOG_DEFAULTS, type UsageLog, type UsageLogOptions, type UsageLogStats } from './log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
 import { adminFields, inferenceFields, type NewRecord } from './record.js';
 
@@ -56,11 +56,11 @@ export function createUsageLogWorker(
   file: string,
   {
     enabled = true,
-    maxBatch = 256,
-    maxDelayMs = 2,
+    maxBatch = USAGE_LOG_DEFAULTS.maxBatch,
+    maxDelayMs = USAGE_LOG_DEFAULTS.maxDelayMs,
     signer = null,
-    checkpointEvery = 1000,
-    checkpointMs = 60_000,
+    checkpointEvery = USAGE_LOG_DEFAULTS.checkpointEvery,
+    checkpointMs = USAGE_LOG_DEFAULTS.checkpointMs,
     now = Date.now,
     busyTimeoutMs = 5000,
     synchronous = 'NORMAL',

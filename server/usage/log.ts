@@ -57,6 +57,9 @@ function insertValues(fields: RecordFields, prevHash: string, hash: string): (st
   return values;
 }
 
+/** Defaults shared by the in-process log and the worker-thread log. */
+export const USAGE_LOG_DEFAULTS = { maxBatch: 256, maxDelayMs: 2, checkpointEvery: 1000, checkpointMs: 60_000 } as const;
+
 /**
  * Group-committing, hash-chained writer: appends queue for up to maxDelayMs (or until maxBatch are
  * waiting), then go to SQLite together in one BEGIN IMMEDIATE transaction.
@@ -65,11 +68,11 @@ export function createUsageLog(
   db: Database,
   {
     enabled = true,
-    maxBatch = 256,
-    maxDelayMs = 2,
+    maxBatch = USAGE_LOG_DEFAULTS.maxBatch,
+    maxDelayMs = USAGE_LOG_DEFAULTS.maxDelayMs,
     signer = null,
-    checkpointEvery = 1000,
-    checkpointMs = 60_000,
+    checkpointEvery = USAGE_LOG_DEFAULTS.checkpointEvery,
+    checkpointMs = USAGE_LOG_DEFAULTS.checkpointMs,
     now = Date.now,
   }: UsageLogOptions = {},
 ): UsageLogWriter {

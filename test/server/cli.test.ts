@@ -4,17 +4,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoClassifier } from '../../scripts/onnx-builder.js';
-import { main } from '../../server/cli.js';
 import { json, post, startTestServer, type TestServer } from '../helpers/server.js';
+import { cli } from '../helpers/cli.js';
 
 const run = promisify(execFile);
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'hearth', ...args], { log: (s) => out.push(s), error: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('the hearth command as a client of the admin API', () => {
   let s: TestServer;

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../server/cli.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { createKey } from './helpers.js';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'hearth', ...args], { log: (s) => out.push(s), error: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { cli } from '../../helpers/cli.js';
 
 describe('hearth network', () => {
   let s: TestServer;

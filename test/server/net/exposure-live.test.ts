@@ -2,9 +2,9 @@ import { rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../server/cli.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { bearer, createKey, IRIS_REQUEST } from './helpers.js';
+import { cli } from '../../helpers/cli.js';
 
 /** One of this machine's own non-loopback addresses: connecting to it from here comes from it too. */
 function lanAddress(): { name: string; address: string } {
@@ -15,13 +15,6 @@ function lanAddress(): { name: string; address: string } {
     for (const i of infos ?? []) if (!i.internal && !i.address.startsWith('fe80')) return { name, address: i.address };
   }
   throw new Error('This test needs a network interface other than loopback (any address will do; no traffic leaves the machine).');
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'hearth', ...args], { log: (s) => out.push(s), error: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 /** A raw HTTP/1.1 exchange on its own socket; resolves with what came back once the server closed it. */
