@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['classifier', 'mlp', 'demo', 'rollback', 'memory'] as const;
+export const WORKLOADS = ['classifier', 'mlp', 'small', 'demo', 'rollback', 'memory'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export interface BenchOptions {
@@ -77,7 +77,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     seconds: positive('--seconds', v.seconds, quick ? 3 : 5),
     warmupSeconds: quick ? 1 : 2,
     trialSeconds: quick ? 1.5 : 3,
-    memoryCheckpoints: quick ? [5_000, 20_000] : [10_000, 25_000, 50_000, 100_000],
+    memoryCheckpoints: quick ? [5_000, 20_000] : [100_000, 250_000, 500_000, 1_000_000],
     switches: quick ? 4 : 8,
     help: v.help === true,
   };

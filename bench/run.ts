@@ -12,7 +12,7 @@ import { renderReport, type BenchReport } from './report.js';
 import { measureRollback, type RollbackResult } from './rollback.js';
 import { startScraper, type ScrapeReport } from './scraper.js';
 import {
-  CLASSIFIER_FILE, classifierWorkload, cpuCount, DEMO_FILE, demoWorkloads, mlpWorkload, type BenchEnv, type WorkloadResult,
+  CLASSIFIER_FILE, classifierWorkload, cpuCount, DEMO_FILE, demoWorkloads, mlpWorkload, smallMlpWorkload, type BenchEnv, type WorkloadResult,
 } from './workloads.js';
 import { mlp } from '../scripts/onnx-builder.js';
 
@@ -49,7 +49,7 @@ async function bench(opts: BenchOptions): Promise<{ report: BenchReport; errors:
   };
 
   try {
-    const servesModels = wants('classifier') || wants('mlp') || wants('demo');
+    const servesModels = wants('classifier') || wants('mlp') || wants('small') || wants('demo');
     if (servesModels || wants('rollback')) {
       log('starting Hearth (usage log on, /metrics scraped)…');
       const hearth: Hearth = await startHearth();
@@ -70,6 +70,13 @@ async function bench(opts: BenchOptions): Promise<{ report: BenchReport; errors:
         versions.mlp = await registerModel(hearth, 'mlp', bytes);
         naiveModels.push(`mlp=${mlpFile}`);
       }
+      if (wants('small')) {
+        const smallFile = path.join(tmp, 'mlp-6-16-4.onnx');
+        const bytes = mlp({ layers: [6, 16, 4] });
+        writeFileSync(smallFile, bytes);
+        versions.small = await registerModel(hearth, 'small', bytes);
+        naiveModels.push(`small=${smallFile}`);
+      }
       let naive: ChildServer | undefined;
       let floor: ChildServer | undefined;
       if (servesModels) {
@@ -83,6 +90,7 @@ async function bench(opts: BenchOptions): Promise<{ report: BenchReport; errors:
         const env: BenchEnv = { opts, load, hearth, hearthKey, versions, naive, floor, cores: cpuCount(), log };
         if (wants('classifier')) await attempt('classifier', async () => { log('classifier'); workloads.push(await classifierWorkload(env)); });
         if (wants('mlp')) await attempt('mlp', async () => { log('mlp'); workloads.push(await mlpWorkload(env, mlpFile)); });
+        if (wants('small')) await attempt('small', async () => { log('small MLP'); workloads.push(await smallMlpWorkload(env)); });
         if (wants('demo')) await attempt('demo', async () => { workloads.push(...await demoWorkloads(env)); });
         await naive.stop();
         await floor.stop();

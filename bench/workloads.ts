@@ -119,6 +119,22 @@ export async function mlpWorkload(env: BenchEnv, mlpFile: string): Promise<Workl
   };
 }
 
+/** A 6-16-4 MLP: a model whose run() takes microseconds, so serving costs are all there is to see. */
+export async function smallMlpWorkload(env: BenchEnv): Promise<WorkloadResult> {
+  const connections = 64;
+  const input: FloatInput = { name: 'input', shape: [1, 6], values: sampleValues(6) };
+  const results = await measureRounds([
+    httpContender(env.load, { id: 'hearth', label: 'Hearth, JSON', url: inferUrl(env.hearth, 'small'), connections, request: withApiKey(jsonInferRequest([input]), env.hearthKey) }),
+    httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'small'), connections, request: jsonInferRequest([input]) }),
+  ], { ...env.opts, log: env.log });
+  return {
+    name: 'small', title: `MLP 6-16-4, [1,6] FP32 JSON, ${connections} connections`, connections,
+    contenders: results,
+    ratios: ratiosOf(results, [{ label: 'Hearth / naive', numerator: 'hearth', denominator: 'naive' }]),
+    notes: ['Hearth with the default settings a registered model gets'],
+  };
+}
+
 /** The iris-style demo model as shipped, at 64 and at 1 connection, with the usage log on and off. */
 export async function demoWorkloads(env: BenchEnv): Promise<WorkloadResult[]> {
   const features: FloatInput = { name: 'features', shape: [1, 4], values: Float32Array.of(5.1, 3.5, 1.4, 0.2) };

@@ -62,6 +62,8 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--body-limit <bytes>', 'largest inference request body (default 64 MiB)', int('--body-limit'))
     .option('--no-demo-models', 'do not register the bundled demo model on an empty registry')
     .option('--no-usage-log', 'do not write the usage log (for benchmarks; the audit trail then has gaps)')
+    .option('--inline-max-us <us>', 'run a CPU model on the HTTP thread when its median run takes at most this long (default 100; 0: always in worker threads)', int('--inline-max-us'))
+    .option('--usage-fsync', 'fdatasync each usage record before its response: survives a power loss, not only a crash (slower)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .option('--tls', 'serve HTTPS with a self-signed certificate made on first start and kept in the data directory')
     .option('--tls-cert <file>', 'serve HTTPS with the site\'s own certificate (PEM; with --tls-key)')
@@ -77,27 +79,21 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--follow-interval-ms <ms>', 'how often a follower polls its leader (default 2000)', int('--follow-interval-ms'))
     .action(async (o: {
       host?: string; port?: number; dataDir?: string; requireApiKey?: boolean; workers?: number; bodyLimit?: number;
-      demoModels: boolean; usageLog: boolean; logLevel?: Config['logLevel'];
+      demoModels: boolean; usageLog: boolean; usageFsync?: boolean; inlineMaxUs?: number; logLevel?: Config['logLevel'];
       tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number; trustProxy?: string;
       follow?: string; followToken?: string; followIntervalMs?: number;
     }) => {
       const config = resolveConfig({
         host: o.host, port: o.port, dataDir: o.dataDir, requireApiKey: o.requireApiKey ?? false, workers: o.workers,
-        bodyLimitBytes: o.bodyLimit, demoModels: o.demoModels, usageLog: o.usageLog, logLevel: o.logLevel ?? 'warn',
+        bodyLimitBytes: o.bodyLimit, demoModels: o.demoModels, usageLog: o.usageLog, usageFsync: o.usageFsync ?? false, inlineMaxUs: o.inlineMaxUs, logLevel: o.logLevel ?? 'warn',
         tls: o.tls, tlsCert: o.tlsCert, tlsKey: o.tlsKey, allow: o.allow, corsOrigins: o.cors,
         ratePerSecond: o.rateLimit, maxConcurrent: o.maxConcurrent, maxHeaderBytes: o.maxHeaderSize,
         trustProxy: o.trustProxy?.split(',').map((x) => x.trim()).filter(Boolean),
         followUrl: o.follow, followToken: o.followToken, followIntervalMs: o.followIntervalMs,
       });
       const server = await startServer(config);
-      out.log(`Hearth ${VERSION} is serving.`);
-      out.log(`  Admin UI:    ${server.url}/ui/`);
-      out.log(`  API:         ${server.url}/v2   (docs: ${server.url}/docs)`);
-      out.log(`  Data:        ${config.dataDir}`);
-      out.log(`  Admin token: ${server.services.adminTokenFile ?? 'from HEARTH_ADMIN_TOKEN'}`);
-      if (config.followUrl !== undefined) out.log(`  Following:   ${displayUrl(config.followUrl)} (registry changes are made there)`);
-      for (const line of servingSummary(server.app)) out.log(line);
-      await new Promise<void>((resolve) => {
+      // Handlers first: a SIGTERM that arrives while the banner prints still drains.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           out.log(`${signal}: draining in-flight requests…`);
           server.close().then(() => resolve(), (err: unknown) => { out.error(String(err)); resolve(); });
@@ -105,6 +101,14 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
+      out.log(`Hearth ${VERSION} is serving.`);
+      out.log(`  Admin UI:    ${server.url}/ui/`);
+      out.log(`  API:         ${server.url}/v2   (docs: ${server.url}/docs)`);
+      out.log(`  Data:        ${config.dataDir}`);
+      out.log(`  Admin token: ${server.services.adminTokenFile ?? 'from HEARTH_ADMIN_TOKEN'}`);
+      if (config.followUrl !== undefined) out.log(`  Following:   ${displayUrl(config.followUrl)} (registry changes are made there)`);
+      for (const line of servingSummary(server.app)) out.log(line);
+      await stopped;
     });
 
   const model = program.command('model').description('Manage models and versions through the admin API');

@@ -10,10 +10,12 @@ import { choosePlacement, createHardwareMonitor, registerGpuMetrics, type Hardwa
 import { createObservability, type Observability } from './observability/index.js';
 import { ModelManager, type DeviceBudget, type Placement, type PlacementResolver } from './runtime/models.js';
 import { WorkerPool } from './runtime/pool.js';
-import type { UsageLog } from './usage/log.js';
-import { createUsageLogWorker } from './usage/log-worker.js';
+import { createUsageLogWorker, type UsageLogWorker } from './usage/log-worker.js';
 import { loadOrCreateSigningKey, type SigningKey } from './usage/signing.js';
 import type { AdminAction } from './usage/types.js';
+
+/** The usage log's write-ahead journal in the data dir (see server/usage/journal.ts). */
+export const USAGE_JOURNAL_FILE = 'usage-journal';
 
 /** An admin action as routes report it; the actor is filled in from who was authenticated. */
 export interface AdminEvent {
@@ -40,7 +42,7 @@ export interface Services {
   keys: KeyStore;
   /** Prometheus metrics, latency history and uptime; `start()` once serving. */
   observability: Observability;
-  usage: UsageLog;
+  usage: UsageLogWorker;
   signingKey: SigningKey;
   /** Set once shutdown begins: readiness turns false and new work is refused. */
   draining: boolean;
@@ -71,11 +73,13 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
     onWorkerReplaced: (_index, lost) => { void models?.reloadLostSessions(lost); },
   });
   const signingKey = loadOrCreateSigningKey(config.dataDir);
-  // In a worker thread on its own connection, so hashing, signing and commits stay off the HTTP event loop.
+  // Records are durable once written to the journal (before the response); hashing, signing and
+  // commits happen after, in a worker thread on its own connection, off the HTTP event loop.
   // maxDelayMs 0: a batch commits as soon as the thread's loop turns; appends that arrive meanwhile share the next one.
   const usage = createUsageLogWorker(db.name, {
     enabled: config.usageLog, signer: signingKey, maxDelayMs: 0,
     synchronous: db.pragma('synchronous', { simple: true }) as number,
+    journal: { file: path.join(config.dataDir, USAGE_JOURNAL_FILE), fsync: config.usageFsync },
   });
   const recordAdmin = async (e: AdminEvent) => {
     await usage.appendAdmin({
@@ -107,6 +111,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
     onStateChange: () => observability?.uptime.safeBeat(),
   }, {
     cacheBytes: config.cacheBytes,
+    inlineMaxUs: config.inlineMaxUs,
     budgets,
     keepAliveMs: config.keepAliveSeconds * 1000,
     isProtected: (name, version) => {

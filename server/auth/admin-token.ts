@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
@@ -18,11 +18,4 @@ export async function loadOrCreateAdminToken(dataDir: string, given?: string): P
   await fs.writeFile(file, `${token}\n`, { mode: 0o600 });
   await fs.chmod(file, 0o600);
   return { token, file };
-}
-
-/** Constant-time comparison that does not leak the token's length either. */
-export function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }

@@ -62,11 +62,28 @@ export function wellFormed(key: string): boolean {
   return timingSafeEqual(Buffer.from(m[2]), Buffer.from(checksumOf(m[1])));
 }
 
+/** The SHA-256 (hex) under which a key is stored; also what the auth hook compares the admin token by. */
+export const tokenHash = sha256;
+
+/** Most keys remembered between requests; beyond it the cache starts over (it only saves lookups). */
+const KEY_CACHE_LIMIT = 10_000;
+
 /** API keys, stored only as SHA-256 hashes. */
 export class KeyStore {
   private lastUsedWrites = new Map<string, number>();
+  /**
+   * Live keys by hash, so the inference path runs no SQL and parses no JSON. Only keys that
+   * authenticated are kept (an unknown token costs a lookup, never memory); every write to the
+   * keys empties it, so revocation takes effect at once.
+   */
+  private readonly cache = new Map<string, ApiKey>();
 
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  /** Forgets every remembered key; called by each write below. */
+  private changed(): void {
+    this.cache.clear();
+  }
 
   create(input: { name: string; scopes?: Scope[]; models?: string[] | null; expiresAt?: number | null } & KeyLimits): { key: string; record: ApiKey } {
     const name = input.name.trim();
@@ -79,6 +96,7 @@ export class KeyStore {
     checkLimits(input);
     const key = generateKey();
     const id = `key_${randomBytes(6).toString('hex')}`;
+    this.changed();
     prepared(this.db, 
       `INSERT INTO api_keys (id, name, hash, scopes, models, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(id, name, sha256(key), JSON.stringify([...new Set(scopes)]),
@@ -91,6 +109,7 @@ export class KeyStore {
   setLimits(id: string, limits: KeyLimits): ApiKey {
     const before = this.get(id);
     checkLimits(limits);
+    this.changed();
     prepared(this.db, 'UPDATE api_keys SET rate_per_second = ?, max_concurrent = ? WHERE id = ?').run(
       limits.ratePerSecond === undefined ? before.ratePerSecond : limits.ratePerSecond,
       limits.maxConcurrent === undefined ? before.maxConcurrent : limits.maxConcurrent, id);
@@ -108,6 +127,7 @@ export class KeyStore {
    */
   mirror(keys: (ApiKey & { hash: string })[]): number {
     let changed = 0;
+    this.changed();
     this.db.transaction(() => {
       const wanted = new Set(keys.map((k) => k.id));
       for (const row of prepared(this.db, 'SELECT id FROM api_keys').all() as { id: string }[]) {
@@ -144,24 +164,36 @@ export class KeyStore {
 
   revoke(id: string): ApiKey {
     this.get(id);
+    this.changed();
     prepared(this.db, 'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(this.now(), id);
     return this.get(id);
   }
 
   /** The live key a bearer token names, or undefined for unknown, revoked and expired alike. */
   authenticate(token: string): ApiKey | undefined {
-    if (!wellFormed(token)) return undefined;
-    const hash = sha256(token);
-    const row = prepared(this.db, 'SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
-    if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return undefined;
+    return this.authenticateHashed(token, sha256(token));
+  }
+
+  /** authenticate() for a caller that has already hashed the token (the auth hook hashes it once). */
+  authenticateHashed(token: string, hash: string): ApiKey | undefined {
     const now = this.now();
-    if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
-    // Last-used is kept to the minute: a write per request would cost more than it tells.
-    const last = this.lastUsedWrites.get(row.id) ?? 0;
-    if (now - last > 60_000) {
-      this.lastUsedWrites.set(row.id, now);
-      prepared(this.db, 'UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, row.id);
+    let key = this.cache.get(hash);
+    if (!key) {
+      if (!wellFormed(token)) return undefined;
+      const row = prepared(this.db, 'SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
+      if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return undefined;
+      if (row.revoked_at !== null) return undefined;
+      key = toKey(row);
+      if (this.cache.size >= KEY_CACHE_LIMIT) this.cache.clear();
+      this.cache.set(hash, key);
     }
-    return toKey(row);
+    if (key.expiresAt !== null && key.expiresAt <= now) return undefined;
+    // Last-used is kept to the minute: a write per request would cost more than it tells.
+    const last = this.lastUsedWrites.get(key.id) ?? 0;
+    if (now - last > 60_000) {
+      this.lastUsedWrites.set(key.id, now);
+      prepared(this.db, 'UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, key.id);
+    }
+    return key;
   }
 }

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../http/errors.js';
 import { isLoopbackAddress } from '../net/cidr.js';
-import { tokenMatches } from './admin-token.js';
-import type { ApiKey, Scope } from './keys.js';
+import { timingSafeEqual } from 'node:crypto';
+import { tokenHash, type ApiKey, type Scope } from './keys.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,12 +40,25 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   const { keys, config } = app.hearth;
   app.decorateRequest('apiKey', undefined);
   app.decorateRequest('isAdmin', false);
+  // Hashed once: each request's token is hashed once too, and that hash both checks the admin
+  // token (compared in constant time, length included) and finds an API key.
+  const adminHash = Buffer.from(tokenHash(app.hearth.adminToken), 'hex');
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      authorize(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  function authorize(request: FastifyRequest): void {
     const access = request.routeOptions.config.access ?? 'public';
     if (access === 'public') return;
     const token = bearer(request);
-    if (token !== undefined && token !== '' && tokenMatches(token, app.hearth.adminToken)) {
+    const hash = token !== undefined && token !== '' ? tokenHash(token) : undefined;
+    if (hash !== undefined && timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) {
       request.isAdmin = true;
       return;
     }
@@ -60,13 +73,13 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       if (isLoopback(request.ip) && !config.requireApiKey) return;
       throw unauthorized('This server needs an API key: send "Authorization: Bearer <key>". The admin creates keys with "hearth key create".');
     }
-    const key = keys.authenticate(token);
+    const key = keys.authenticateHashed(token, hash as string);
     if (!key) throw unauthorized('The API key is not valid (unknown, revoked or expired).');
     if (!key.scopes.includes(access)) {
       throw new HttpError(403, `This API key lacks the "${access}" scope this route needs.`);
     }
     request.apiKey = key;
-  });
+  }
 }, { name: 'hearth-auth' });
 
 /** Refuses a key limited to other models; called by routes once they know the model. */

@@ -43,40 +43,44 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
   app.decorate('network', control);
   app.decorateRequest('corsOrigin', undefined);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: an async hook costs a promise and a microtask turn on every request.
+  app.addHook('onRequest', (request, reply, done) => {
     const address = request.ip;
     if (!control.allows(address)) {
       // Closing the connection lets the server answer without reading what the client still sends.
-      throw new HttpError(403, `Your address ${address ? normalizeAddress(address) : '(unknown)'} is not in this server's client allowlist; ` +
-        'the admin can add it with "hearth network allow --add ADDRESS/32".', { connection: 'close' });
+      return done(new HttpError(403, `Your address ${address ? normalizeAddress(address) : '(unknown)'} is not in this server's client allowlist; ` +
+        'the admin can add it with "hearth network allow --add ADDRESS/32".', { connection: 'close' }));
     }
     const origin = request.headers.origin;
-    if (origin === undefined || sameOrigin(request, origin)) return;
+    if (origin === undefined || sameOrigin(request, origin)) return done();
     if (!control.corsAllows(origin)) {
       const how = control.settings.corsOrigins.length === 0
         ? 'Cross-origin requests are off on this server'
         : `The origin ${origin} is not in this server's CORS allowlist`;
-      throw new HttpError(403, `${how}; the admin can allow it with "hearth network cors --add ${origin}".`);
+      return done(new HttpError(403, `${how}; the admin can allow it with "hearth network cors --add ${origin}".`));
     }
     request.corsOrigin = origin;
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-      return reply.code(204).headers({
+      // Answered here: done() is not called, so the request goes no further.
+      void reply.code(204).headers({
         'access-control-allow-origin': origin,
         'access-control-allow-methods': ALLOWED_METHODS,
         'access-control-allow-headers': ALLOWED_HEADERS,
         'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
         vary: 'Origin',
       }).send();
+      return;
     }
+    done();
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.corsOrigin !== undefined) {
       void reply.header('access-control-allow-origin', request.corsOrigin);
       void reply.header('access-control-expose-headers', EXPOSED_HEADERS);
       void reply.header('vary', 'Origin');
     }
-    return payload;
+    done(null, payload);
   });
 
   app.addHook('preClose', async () => { await control.close(); });
@@ -89,12 +93,16 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
  * response has gone or its client has gone away.
  */
 export const rateLimitPlugin = fp(async (app: FastifyInstance) => {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const key = request.apiKey;
-    if (!key) return;
-    const verdict = app.network.limiter.acquire(key.id, app.network.limitsFor(key));
-    if (!verdict.ok) throw new HttpError(429, verdict.message, { 'retry-after': String(verdict.retryAfterS) });
+    if (!key) return done();
+    const limits = app.network.limitsFor(key);
+    // No limit set for this key (the default): nothing to count, no listeners to add.
+    if (limits.perSecond === null && limits.concurrent === null) return done();
+    const verdict = app.network.limiter.acquire(key.id, limits);
+    if (!verdict.ok) return done(new HttpError(429, verdict.message, { 'retry-after': String(verdict.retryAfterS) }));
     reply.raw.once('close', verdict.release);
     reply.raw.once('finish', verdict.release);
+    done();
   });
 }, { name: 'hearth-rate-limit', dependencies: ['hearth-network', 'hearth-auth'] });

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
+import type { FastifyInstance, onErrorHookHandler, onResponseHookHandler } from 'fastify';
 import { reasonOf, type FailureReason } from '../observability/index.js';
 import { QueueTimeoutError } from '../runtime/scheduler.js';
 
@@ -10,21 +9,16 @@ declare module 'fastify' {
   }
 }
 
-/**
- * `GET /metrics` in Prometheus text format, and the hooks that feed it and the latency history
- * from every /infer request. Registered before the inference routes so the hooks cover them.
- */
-export const metricsPlugin = fp(async (app: FastifyInstance) => {
+/** The /infer routes' onError hook: a queue timeout is a 503 the metrics name "timeout". */
+export const inferOnError: onErrorHookHandler = (request, _reply, error, done) => {
+  if (error instanceof QueueTimeoutError) request.failureReason = 'timeout';
+  done();
+};
+
+/** The /infer routes' onResponse hook: feeds the metrics and the latency history. */
+export function metricsOnResponse(app: FastifyInstance): onResponseHookHandler {
   const { observability, registry } = app.hearth;
-  const isInfer = (url: string | undefined) => url !== undefined && url.endsWith('/infer');
-  app.decorateRequest('failureReason', undefined);
-
-  app.addHook('onError', async (request, _reply, error) => {
-    if (isInfer(request.routeOptions.url) && error instanceof QueueTimeoutError) request.failureReason = 'timeout';
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    if (!isInfer(request.routeOptions.url)) return;
+  return (request, reply, done) => {
     const inf = request.inference;
     const status = reply.statusCode;
     const ok = status < 400;
@@ -41,8 +35,13 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
       queueNs: inf?.cached ? undefined : inf?.queueNs,
       computeNs: inf?.cached ? undefined : inf?.computeNs,
     });
-  });
+    done();
+  };
+}
 
+/** `GET /metrics` in Prometheus text format. */
+export async function metricsRoutes(app: FastifyInstance): Promise<void> {
+  const { observability } = app.hearth;
   app.get('/metrics', {
     config: { access: 'metadata' },
     schema: {
@@ -54,4 +53,4 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
     const { registry: prom } = observability.metrics;
     return reply.header('content-type', prom.contentType).send(await prom.metrics());
   });
-}, { name: 'hearth-metrics', dependencies: ['hearth-auth'] });
+}

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
+import type { FastifyInstance, onSendHookHandler } from 'fastify';
 
 function byteLength(payload: unknown): number {
   if (typeof payload === 'string') return Buffer.byteLength(payload);
@@ -7,23 +6,28 @@ function byteLength(payload: unknown): number {
   return 0;
 }
 
+function reasonOf(payload: unknown): string | null {
+  if (typeof payload !== 'string') return null;
+  try {
+    return (JSON.parse(payload) as { error?: string }).error ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * One usage record per inference request, committed before the response leaves: a process
- * killed after answering has already written the record of that answer.
+ * The /infer routes' onSend hook: one usage record per inference request, durable (written to the
+ * usage journal) before the response leaves, so a process killed after answering has the record of
+ * that answer. Hashing and the SQLite commit come after, in the log's thread.
  */
-export const usageHook = fp(async (app: FastifyInstance) => {
+export function usageOnSend(app: FastifyInstance): onSendHookHandler {
   const { usage } = app.hearth;
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (!request.routeOptions.url?.endsWith('/infer')) return payload;
+  return (request, reply, payload, done) => {
     const params = request.params as { name?: string; version?: string };
     const inf = request.inference;
     const status = reply.statusCode;
     const ok = status < 400;
-    let reason: string | null = null;
-    if (!ok && typeof payload === 'string') {
-      try { reason = (JSON.parse(payload) as { error?: string }).error ?? null; } catch { reason = null; }
-    }
-    await usage.append({
+    usage.record({
       requestId: request.id,
       client: request.ip,
       keyId: request.apiKey?.id ?? null,
@@ -35,8 +39,7 @@ export const usageHook = fp(async (app: FastifyInstance) => {
       batchSize: inf?.batchSize ?? null,
       bytesIn: inf?.bytesIn ?? Number(request.headers['content-length'] ?? 0),
       bytesOut: byteLength(payload),
-      reason,
-    });
-    return payload;
-  });
-}, { name: 'hearth-usage' });
+      reason: ok ? null : reasonOf(payload),
+    }, (error) => (error ? done(error) : done(null, payload)));
+  };
+}

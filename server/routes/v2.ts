@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAbortHookHandler, onResponseHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { checkModelAccess } from '../auth/plugin.js';
@@ -8,6 +8,8 @@ import { decodeInferRequest } from '../protocol/decode.js';
 import { encodeInferResponse } from '../protocol/encode.js';
 import type { ModelVersion } from '../registry/registry.js';
 import { refuseUnloadOfProduction } from '../reliability/unload-policy.js';
+import { inferOnError, metricsOnResponse } from './metrics.js';
+import { usageOnSend } from './usage-hook.js';
 import { VERSION } from '../version.js';
 import {
   errors, InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelParams,
@@ -21,6 +23,8 @@ declare module 'fastify' {
       model: string; version: number; batchSize: number; bytesIn: number; cached?: boolean;
       /** From the scheduler, for the metrics: time queued, and from leaving the queue to split outputs. */
       queueNs?: number; computeNs?: number;
+      /** Counted among the inference requests in progress (see v2Routes). */
+      counted?: boolean;
     };
   }
 }
@@ -71,6 +75,31 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
   await parent.register(async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const { registry, models, config } = app.hearth;
+    // Only the /infer routes write usage records and feed the inference metrics.
+    const onSend = usageOnSend(app);
+    // Inference requests in progress, from the handler to the end of the response: a request
+    // alone may run on this thread (runtime/inline.ts); overlapping ones go to the workers.
+    let inProgress = 0;
+    const finished = (request: FastifyRequest) => {
+      if (request.inference?.counted) {
+        request.inference.counted = false;
+        inProgress -= 1;
+      }
+    };
+    const metrics = metricsOnResponse(app);
+    const onResponse: onResponseHookHandler = function (request, reply, done) {
+      finished(request);
+      metrics.call(this, request, reply, done);
+    };
+    const onRequestAbort: onRequestAbortHookHandler = (request, done) => {
+      finished(request);
+      done();
+    };
+    const admit = (req: FastifyRequest): boolean => {
+      inProgress += 1;
+      if (req.inference) req.inference.counted = true;
+      return inProgress === 1;
+    };
 
     // Inference bodies are parsed here, not by Fastify: JSON, a JSON header with raw bytes, or raw bytes alone.
     app.removeAllContentTypeParsers();
@@ -116,6 +145,7 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
 
       r.post(`${base}/infer`, {
         config: { access: 'infer' },
+        onSend, onResponse, onRequestAbort, onError: inferOnError,
         // The body is validated by the protocol decoder against the model's own signature.
         validatorCompiler: () => () => true,
         schema: {
@@ -125,7 +155,7 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
       }, async (req, reply) => {
         const p = req.params as P;
         checkModelAccess(req, p.name);
-        return infer(app, req, reply, versionOf(app, p.name, p.version));
+        return infer(app, req, reply, versionOf(app, p.name, p.version), admit);
       });
 
       r.get(`${base}/stats`, {
@@ -214,11 +244,12 @@ export function serverReady(app: FastifyInstance): boolean {
   return true;
 }
 
-async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, v: ModelVersion) {
+async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, v: ModelVersion, admit: (req: FastifyRequest) => boolean) {
   const started = process.hrtime.bigint();
   const stats = app.hearth.models.statsOf(v.name, v.version);
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   req.inference = { model: v.name, version: v.version, batchSize: 0, bytesIn: body.length };
+  const alone = admit(req);
   try {
     const headerLength = parseHeaderLength(req.headers['inference-header-content-length']);
     let decoded;
@@ -243,7 +274,7 @@ async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyRe
     if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)) {
       throw badRequest('The "timeout" parameter must be a non-negative number of microseconds.');
     }
-    const outcome = await app.hearth.models.infer(v, decoded.inputs, { timeoutUs: timeout as number | undefined });
+    const outcome = await app.hearth.models.infer(v, decoded.inputs, { timeoutUs: timeout as number | undefined, alone });
     req.inference.batchSize = outcome.batchSize;
     req.inference.cached = outcome.cached;
     req.inference.queueNs = outcome.queueNs;

@@ -5,8 +5,9 @@ import type { BlobStore } from '../registry/blobs.js';
 import type { ModelVersion, Registry } from '../registry/registry.js';
 import { VersionHealth } from '../reliability/version-health.js';
 import { ResponseCache } from './cache.js';
+import { InlineSession, INLINE_MAX_FILE_BYTES } from './inline.js';
 import type { WorkerPool } from './pool.js';
-import { VersionScheduler, type InferOutcome, type Instance } from './scheduler.js';
+import { ExecutionError, VersionScheduler, type InferOutcome, type Instance } from './scheduler.js';
 import { VersionStats } from './stats.js';
 
 export type VersionState = 'UNAVAILABLE' | 'LOADING' | 'READY' | 'UNLOADING';
@@ -27,6 +28,8 @@ interface LoadedVersion {
   placement: Placement;
   scheduler?: VersionScheduler;
   instances: Instance[];
+  /** A session on the HTTP thread for a model whose run takes microseconds (see inline.ts). */
+  inline?: InlineSession;
   loading?: Promise<void>;
   /** Set while it drains and closes its sessions; a load waits for it rather than racing it. */
   unloading?: Promise<void>;
@@ -53,9 +56,21 @@ export interface ManagerOptions {
   keepAliveMs?: number;
   /** Versions that never unload for idleness or room: production and the previous production. */
   isProtected?: (name: string, version: number) => boolean;
+  /** Run a CPU model on the HTTP thread when its median run takes at most this many µs; 0: never (see inline.ts). */
+  inlineMaxUs?: number;
 }
 
 export class BudgetExceededError extends HttpError {}
+
+export interface InferOptions {
+  /** Triton's `timeout` parameter: the longest the request may wait in the queue, in µs. */
+  timeoutUs?: number;
+  /**
+   * No other inference request is in progress in the server: the request may run on the HTTP
+   * thread when its version qualifies (see inline.ts). Under concurrency requests go to the workers.
+   */
+  alone?: boolean;
+}
 
 export interface ManagerEvents {
   onFallback?: (name: string, version: number, from: string, reason: string) => void;
@@ -275,6 +290,7 @@ export class ModelManager {
         // Some models reject all-zero input; they can still serve real requests.
         entry.reason = `warm-up inference failed: ${err instanceof Error ? err.message : String(err)}`;
       }
+      entry.inline = await this.openInline(entry, v);
       entry.state = 'READY';
       entry.loadedAt = Date.now();
       this.events.onStateChange?.(entry.name, entry.version, 'READY', entry.reason);
@@ -283,6 +299,18 @@ export class ModelManager {
       const why = loadError(err, this.blobs.root);
       this.events.onStateChange?.(entry.name, entry.version, 'UNAVAILABLE', why);
       throw unavailable(`Model "${entry.name}" version ${entry.version} could not be loaded: ${why}`, 5);
+    }
+  }
+
+  /** The inline session, where the version qualifies (CPU, small file, measured run under the limit). */
+  private async openInline(entry: LoadedVersion, v: ModelVersion): Promise<InlineSession | undefined> {
+    const maxUs = this.options.inlineMaxUs ?? 0;
+    if (maxUs <= 0 || entry.placement.provider !== 'cpu' || v.size > INLINE_MAX_FILE_BYTES) return undefined;
+    try {
+      return await InlineSession.open(this.blobs.pathOf(v.sha256), v.signature.outputs.map((o) => o.name), warmupInputs(v.signature.inputs), maxUs);
+    } catch {
+      // The workers loaded it; anything the HTTP thread cannot do with it just keeps it there.
+      return undefined;
     }
   }
 
@@ -303,6 +331,8 @@ export class ModelManager {
     entry.unloading = (async () => {
       await entry.scheduler?.drain();
       if (this.loaded.get(k) === entry) this.loaded.delete(k);
+      await entry.inline?.release().catch(() => undefined);
+      entry.inline = undefined;
       await Promise.all(entry.instances.map((i) => this.pool.unload(i.worker, i.key).catch(() => undefined)));
       this.events.onStateChange?.(name, version, 'UNAVAILABLE', 'unloaded');
     })();
@@ -388,12 +418,11 @@ export class ModelManager {
   }
 
   /** Runs one request under the version's circuit breaker: loads the version if needed, then queues it. */
-  infer(v: ModelVersion, inputs: Tensor[], opts: { timeoutUs?: number; outputs?: string[] } = {}):
-    Promise<InferOutcome & { cached: boolean }> {
+  infer(v: ModelVersion, inputs: Tensor[], opts: InferOptions = {}): Promise<InferOutcome & { cached: boolean }> {
     return this.health.guard(v, () => this.run(v, inputs, opts));
   }
 
-  private async run(v: ModelVersion, inputs: Tensor[], opts: { timeoutUs?: number }): Promise<InferOutcome & { cached: boolean }> {
+  private async run(v: ModelVersion, inputs: Tensor[], opts: InferOptions): Promise<InferOutcome & { cached: boolean }> {
     const k = keyOf(v.name, v.version);
     let entry = this.loaded.get(k);
     if (!entry || entry.state !== 'READY') {
@@ -418,14 +447,38 @@ export class ModelManager {
       }
       stats.add('cache_miss', ns);
     }
-    const outcome = await entry.scheduler.submit(inputs, opts.timeoutUs);
+    // Inline only for a request alone in the server, and not when the admin asked requests to wait
+    // for company: overlapping requests go to the workers and their batcher.
+    const inline = opts.alone === true && entry.inline !== undefined && entry.scheduler.idle &&
+      (v.settings.maxQueueDelayUs === 0 || !v.settings.dynamicBatching) && entry.inline.accepts(inputs);
+    const outcome = inline && entry.inline
+      ? await this.runInline(entry.inline, inputs, stats)
+      : await entry.scheduler.submit(inputs, opts.timeoutUs);
     if (cacheKey) this.cache.set(cacheKey, outcome.outputs);
     return { ...outcome, cached: false };
   }
 
+  private async runInline(inline: InlineSession, inputs: Tensor[], stats: VersionStats): Promise<InferOutcome> {
+    const rows = inputs[0]?.shape[0] ?? 1;
+    let result;
+    try {
+      result = await inline.run(inputs);
+    } catch (err) {
+      throw new ExecutionError(400, `The model could not run on this input: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    stats.add('queue', 0);
+    stats.execution(rows, 0, result.computeNs, 0);
+    stats.add('compute_infer', result.computeNs);
+    stats.lastInference = Date.now();
+    return { outputs: result.outputs, batchSize: rows, queueNs: 0, computeNs: result.computeNs };
+  }
+
   async close(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
-    for (const e of this.loaded.values()) e.scheduler?.rejectQueued('The server is shutting down.');
+    for (const e of this.loaded.values()) {
+      e.scheduler?.rejectQueued('The server is shutting down.');
+      await e.inline?.release().catch(() => undefined);
+    }
     this.loaded.clear();
   }
 }

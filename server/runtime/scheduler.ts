@@ -66,6 +66,8 @@ export class VersionScheduler {
 
   get queued(): number { return this.queue.length; }
   get inFlight(): number { return this.running; }
+  /** Nothing queued or running. */
+  get idle(): boolean { return this.running === 0 && this.queue.length === 0; }
 
   configure(settings: SchedulerSettings): void {
     this.settings = settings;

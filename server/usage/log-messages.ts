@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { UsageLogStats } from './log.js';
+import type { JournalEntry } from './journal.js';
 import type { NewRecord } from './record.js';
 
 /** workerData of log-thread.ts: where the database is and how the log inside runs. */
@@ -14,11 +15,15 @@ export interface LogThreadData {
   busyTimeoutMs: number;
   /** PRAGMA synchronous of the thread's connection: a per-connection setting, so it is passed on. */
   synchronous: string | number;
+  /** The usage journal: at start the thread commits the entries the database does not have yet. */
+  journal: string | null;
 }
 
 /** Main thread -> log thread. Records arrive already validated and timestamped. */
 export type ToLogThread =
   | { type: 'append'; id: number; records: NewRecord[] }
+  /** Entries already in the journal file; answered with 'committed' once they are in the database. */
+  | { type: 'journaled'; entries: JournalEntry[] }
   | { type: 'flush'; id: number }
   | { type: 'close'; id: number };
 
@@ -26,4 +31,6 @@ export type ToLogThread =
 export type FromLogThread =
   /** One result per record, in order: its seq once committed, or why it was not. */
   | { type: 'appended'; id: number; results: (number | string)[]; stats: UsageLogStats }
-  | { type: 'done'; id: number; error: string | null; stats: UsageLogStats };
+  | { type: 'done'; id: number; error: string | null; stats: UsageLogStats }
+  /** Journal entries committed, as [entry number, seq]; upTo: every entry up to it is in the database. */
+  | { type: 'committed'; results: [number, number][]; upTo: number; stats: UsageLogStats };

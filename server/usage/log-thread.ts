@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { readJournal, type JournalEntry } from './journal.js';
 import { createUsageLog } from './log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
 import { signingKeyFrom } from './signing.js';
@@ -51,8 +52,38 @@ function afterReplies(id: number, step: () => Promise<void>, then: () => void = 
     );
 }
 
+/** Newest journal entry accepted: entries arrive from the file at start and then from the main thread, some twice. */
+let journaled = (db.prepare('SELECT journal_seq FROM chain_state WHERE id = 1').pluck().get() as number | undefined) ?? 0;
+
+/**
+ * Commits journal entries not committed yet and reports them. A failed commit ends the thread:
+ * the entries stay in the journal, and the thread that replaces it commits them when it starts.
+ */
+function commitJournaled(entries: JournalEntry[]): void {
+  const fresh = entries.filter((e) => e.j > journaled);
+  if (fresh.length === 0) return;
+  journaled = fresh[fresh.length - 1].j;
+  track(
+    Promise.all(fresh.map((e) => log.appendJournaled(e.j, e.r).then((seq): [number, number] => [e.j, seq]))).then(
+      (results) => {
+        port.postMessage({ type: 'committed', results, upTo: results[results.length - 1][0], stats: { ...log.stats } } satisfies FromLogThread);
+      },
+      (error: unknown) => {
+        console.error(`hearth usage log: a commit failed (${message(error)}); the journal keeps the records for the next thread`);
+        process.exit(75);
+      },
+    ),
+  );
+}
+
+// What the last process (or the last thread) journaled and did not commit goes in first, in order.
+if (data.journal) commitJournaled(readJournal(data.journal, journaled));
+
 port.on('message', (msg: ToLogThread) => {
   switch (msg.type) {
+    case 'journaled':
+      commitJournaled(msg.entries);
+      break;
     case 'append':
       track(
         Promise.allSettled(msg.records.map((fields) => log.appendFields(fields))).then((settled) => {

@@ -39,10 +39,14 @@ export interface UsageLog {
 export interface UsageLogWriter extends UsageLog {
   /** Like append, for fields built by inferenceFields/adminFields (log-thread.ts gets them from the main thread). */
   appendFields(fields: NewRecord): Promise<number>;
+  /** Like appendFields, for a journal entry: chain_state.journal_seq moves to `j` in the same transaction. */
+  appendJournaled(j: number, fields: NewRecord): Promise<number>;
 }
 
 interface Pending {
   fields: NewRecord;
+  /** The journal entry's number, for records that came through the journal. */
+  j?: number;
   resolve: (seq: number) => void;
   reject: (error: unknown) => void;
 }
@@ -82,6 +86,7 @@ export function createUsageLog(
       append: () => Promise.resolve(0),
       appendAdmin: () => Promise.resolve(0),
       appendFields: () => Promise.resolve(0),
+      appendJournaled: () => Promise.resolve(0),
       flush: () => Promise.resolve(),
       close: () => Promise.resolve(),
       stats,
@@ -92,6 +97,8 @@ export function createUsageLog(
   const updateHead = db.prepare(UPDATE_HEAD);
   const insertRecord = db.prepare(INSERT_RECORD);
   const insertCheckpoint = prepareInsertCheckpoint(db);
+  const updateJournalSeq = db.prepare('UPDATE chain_state SET journal_seq = ? WHERE id = 1 AND journal_seq < ?');
+  const selectJournalSeq = db.prepare('SELECT journal_seq FROM chain_state WHERE id = 1').pluck();
   let signedSeq = signer ? lastSignedSeq(db, signer) : 0;
 
   /** Signs the head inside the caller's transaction; returns the seq signed, or 0. */
@@ -115,7 +122,17 @@ export function createUsageLog(
     let seq = head.headSeq;
     let prevHash = head.headHash;
     const seqs: number[] = [];
+    // Journal entries are committed once, whoever commits them: one already in is skipped (seq 0).
+    const committedJ = batch.some((item) => item.j !== undefined) ? (selectJournalSeq.get() as number) : 0;
+    let journaled = 0;
     for (const item of batch) {
+      if (item.j !== undefined) {
+        if (item.j <= committedJ) {
+          seqs.push(0);
+          continue;
+        }
+        if (item.j > journaled) journaled = item.j;
+      }
       seq += 1;
       const fields: RecordFields = { ...item.fields, seq };
       const hash = hashRecord(prevHash, fields);
@@ -124,6 +141,7 @@ export function createUsageLog(
       prevHash = hash;
     }
     updateHead.run(seq, prevHash);
+    if (journaled > 0) updateJournalSeq.run(journaled, journaled);
     const signed = seq - signedSeq >= checkpointEvery ? checkpointInside(seq, prevHash) : 0;
     return { seqs, signed };
   });
@@ -170,7 +188,7 @@ export function createUsageLog(
     }
   }
 
-  function enqueue(build: () => NewRecord): Promise<number> {
+  function enqueue(build: () => NewRecord, j?: number): Promise<number> {
     if (closed) return Promise.reject(new Error('the usage log is closed'));
     let fields: NewRecord;
     try {
@@ -179,7 +197,7 @@ export function createUsageLog(
       return Promise.reject(error);
     }
     return new Promise<number>((resolve, reject) => {
-      queue.push({ fields, resolve, reject });
+      queue.push({ fields, j, resolve, reject });
       schedule();
     });
   }
@@ -199,6 +217,7 @@ export function createUsageLog(
     append: (record) => enqueue(() => inferenceFields(record, now())),
     appendAdmin: (action) => enqueue(() => adminFields(action, now())),
     appendFields: (fields) => enqueue(() => fields),
+    appendJournaled: (j, fields) => enqueue(() => fields, j),
     flush: () => {
       drain();
       return Promise.resolve();

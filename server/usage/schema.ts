@@ -55,3 +55,6 @@ CREATE TABLE chain_state (
 INSERT INTO chain_state (id, head_seq, head_hash, base_seq, base_hash)
   VALUES (1, 0, '${ZERO_HASH}', 0, '${ZERO_HASH}');
 `;
+
+/** Migration 5: the number of the last usage-journal entry committed to records (see journal.ts). */
+export const USAGE_JOURNAL_SQL = 'ALTER TABLE chain_state ADD COLUMN journal_seq INTEGER NOT NULL DEFAULT 0;';

@@ -10,7 +10,7 @@ describe('parseBenchArgs', () => {
     expect(o.rounds).toBe(3);
     expect(o.seconds).toBe(5);
     expect(o.quick).toBe(false);
-    expect(o.memoryCheckpoints).toEqual([10_000, 25_000, 50_000, 100_000]);
+    expect(o.memoryCheckpoints).toEqual([100_000, 250_000, 500_000, 1_000_000]);
   });
 
   it('makes --quick one round of 3 s runs', () => {
@@ -25,7 +25,7 @@ describe('parseBenchArgs', () => {
   });
 
   it('refuses what it does not know, naming it', () => {
-    expect(() => parseBenchArgs(['--only', 'gpu'])).toThrow(new UsageError('--only: unknown workload "gpu"; choose from classifier, mlp, demo, rollback, memory.'));
+    expect(() => parseBenchArgs(['--only', 'gpu'])).toThrow(new UsageError('--only: unknown workload "gpu"; choose from classifier, mlp, small, demo, rollback, memory.'));
     expect(() => parseBenchArgs(['--rounds', '0'])).toThrow(/--rounds must be a positive number/);
     expect(() => parseBenchArgs(['--rounds', '1.5'])).toThrow(/whole number/);
     expect(() => parseBenchArgs(['--fast'])).toThrow(UsageError);

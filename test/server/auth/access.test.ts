@@ -96,8 +96,10 @@ describe('who may call what', () => {
     expect((await s.admin(`/admin/v1/keys/${revoked.id}`, { method: 'DELETE' })).status).toBe(200);
     const expiring = await createKey(s, { name: 'expiring', expiresAt: Date.now() + 3_600_000 });
     expect((await call('POST', '/v2/models/iris/infer', bearer(expiring.key), LAN, IRIS_REQUEST)).statusCode).toBe(200);
-    // The clock moved on: the expiry is now in the past.
+    // The clock moved on: the expiry is now in the past. Keys are cached between requests and the
+    // cache is emptied by every key write, so a direct database edit counts from the next one.
     s.services.db.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').run(Date.now() - 1, expiring.id);
+    await createKey(s, { name: 'any key write' });
 
     const typo = `${full.key.slice(0, -1)}${full.key.endsWith('0') ? '1' : '0'}`;
     const answers = [];

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportBundle } from '../../../server/usage/export-bundle.js';
@@ -41,6 +41,8 @@ interface Watched {
   waitFor(ready: (out: string) => boolean): Promise<string>;
   /** SIGKILLs the child; resolves with its stdout once it is gone. */
   kill(): Promise<string>;
+  /** SIGTERMs the child and waits for its clean exit. */
+  stop(): Promise<void>;
 }
 
 function watch(child: ChildProcessWithoutNullStreams): Watched {
@@ -68,6 +70,11 @@ function watch(child: ChildProcessWithoutNullStreams): Watched {
       const [, signal] = await exited;
       expect(signal).toBe('SIGKILL');
       return out;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code).toBe(0);
     },
   };
 }
@@ -166,6 +173,17 @@ describe('a crash while appending', () => {
     await clients;
 
     expect(answered.length).toBeGreaterThanOrEqual(2000);
+    // Each record was in the usage journal before its answer left; the next start commits what
+    // the killed process had not, before it serves.
+    const journaled = readFileSync(join(dataDir, 'usage-journal'), 'utf8');
+    expect(journaled.length).toBeGreaterThan(0);
+    const again = watch(spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'hearth.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent', '--workers', '1'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env },
+    ));
+    await again.waitFor((out) => /API:\s+http:\/\/\S+\/v2\s/.test(out));
+    await again.stop();
     const { requestIds } = await expectIntactLog(join(dataDir, 'hearth.db'), dataDir);
     expect(answered.filter((id) => !requestIds.has(id))).toEqual([]);
   });

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { USAGE_SCHEMA_SQL } from '../../../server/usage/schema.js';
+import { USAGE_JOURNAL_SQL, USAGE_SCHEMA_SQL } from '../../../server/usage/schema.js';
 import type { InferenceRecord } from '../../../server/usage/types.js';
 
 export interface TempDb {
@@ -19,6 +19,7 @@ export function openTempDb(prefix = 'hearth-usage-'): TempDb {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.exec(USAGE_SCHEMA_SQL);
+  db.exec(USAGE_JOURNAL_SQL);
   return {
     dir,
     file,

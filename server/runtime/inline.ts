@@ -1,0 +1,118 @@
+import * as ort from 'onnxruntime-node';
+import { toOrtType } from '../protocol/datatypes.js';
+import type { Tensor } from '../protocol/tensor.js';
+import type { OrtTensorType, WireTensor } from './messages.js';
+import { fromWire } from './wire.js';
+
+/**
+ * When a model runs on the HTTP thread instead of in a worker.
+ *
+ * Measured on the 2-core development machine: a round trip to an idle worker thread costs 30–50 µs
+ * of wall time (postMessage, structured clone, two wake-ups), and the demo model's whole run() on
+ * the HTTP thread takes 26–30 µs once warm (onnxruntime's own overhead: tensors, N-API, a promise).
+ * With one request at a time, running it where the request already is saves the hop and both
+ * wake-ups. Under load the workers win instead: they run on the other core and the batcher joins
+ * requests into one run. So a request runs inline only when its version is idle (nothing queued
+ * or running in the workers); as soon as requests overlap, they queue for the workers as before.
+ * The event loop is blocked for at most about `maxRunUs` per inline request, far below what a
+ * health probe notices. Figures: the closing note of the inference-path issue and `npm run bench`.
+ *
+ * The rule, applied when a version is loaded on the CPU:
+ * - the model file is at most INLINE_MAX_FILE_BYTES;
+ * - after INLINE_UNTIMED_RUNS warm-up runs on this thread, the median of INLINE_PROBE_RUNS more is
+ *   at most `maxRunUs` (config `inlineMaxUs`, default 100; 0 turns inlining off);
+ * - a request runs inline only while its version is idle and its inputs hold at most
+ *   INLINE_MAX_ELEMENT_FACTOR times the elements of the warm-up request (batch 1);
+ * - INLINE_DEMOTE_STREAK inline runs in a row slower than INLINE_DEMOTE_US turn inlining off for
+ *   that version (one slow run is the scheduler or the garbage collector, not the model).
+ */
+export const INLINE_MAX_FILE_BYTES = 1024 * 1024;
+export const INLINE_PROBE_RUNS = 32;
+/** onnxruntime's first runs of a session on a thread take 2–40× longer; they are not timed. */
+export const INLINE_UNTIMED_RUNS = 24;
+export const INLINE_MAX_ELEMENT_FACTOR = 16;
+export const INLINE_DEMOTE_US = 2000;
+export const INLINE_DEMOTE_STREAK = 3;
+
+const elementsOf = (inputs: readonly Tensor[]): number => {
+  let n = 0;
+  for (const t of inputs) n += Array.isArray(t.data) ? t.data.length : t.data.length;
+  return n;
+};
+
+/** An onnxruntime session on the HTTP thread, for a model whose run() takes microseconds. */
+export class InlineSession {
+  private demoted = false;
+  private slowStreak = 0;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly outputNames: string[],
+    private readonly maxElements: number,
+    /** Median of the probe runs, in µs, for the version's state. */
+    readonly probeUs: number,
+  ) {}
+
+  /**
+   * Opens a session for `path` and times it on `warmup`; returns it if it meets the rule above,
+   * else releases it and returns undefined.
+   */
+  static async open(path: string, outputNames: string[], warmup: Tensor[], maxRunUs: number): Promise<InlineSession | undefined> {
+    const session = await ort.InferenceSession.create(path, {
+      intraOpNumThreads: 1, interOpNumThreads: 1, executionProviders: ['cpu'], graphOptimizationLevel: 'all',
+    });
+    try {
+      const times: number[] = [];
+      for (let i = 0; i < INLINE_UNTIMED_RUNS + INLINE_PROBE_RUNS; i++) {
+        const started = process.hrtime.bigint();
+        const result = await session.run(feedsOf(warmup), outputNames);
+        if (i >= INLINE_UNTIMED_RUNS) times.push(Number(process.hrtime.bigint() - started) / 1000);
+        for (const t of Object.values(result)) t.dispose?.();
+      }
+      times.sort((a, b) => a - b);
+      const median = times[times.length >> 1];
+      if (median <= maxRunUs) {
+        return new InlineSession(session, outputNames, elementsOf(warmup) * INLINE_MAX_ELEMENT_FACTOR, median);
+      }
+    } catch {
+      // A model that rejects the zero warm-up input cannot be timed: it stays in the workers.
+    }
+    await session.release();
+    return undefined;
+  }
+
+  /** Whether this request may run inline (small enough, and the version not demoted). */
+  accepts(inputs: readonly Tensor[]): boolean {
+    return !this.demoted && elementsOf(inputs) <= this.maxElements;
+  }
+
+  get active(): boolean { return !this.demoted; }
+
+  /** Runs the model on this thread; throws onnxruntime's error for the caller to classify. */
+  async run(inputs: readonly Tensor[]): Promise<{ outputs: Tensor[]; computeNs: number }> {
+    const started = process.hrtime.bigint();
+    const result = await this.session.run(feedsOf(inputs), this.outputNames);
+    const computeNs = Number(process.hrtime.bigint() - started);
+    if (computeNs <= INLINE_DEMOTE_US * 1000) this.slowStreak = 0;
+    else if (++this.slowStreak >= INLINE_DEMOTE_STREAK) this.demoted = true;
+    const outputs: Tensor[] = [];
+    for (const name of this.outputNames) {
+      const t = result[name];
+      outputs.push(fromWire({ name, type: t.type as OrtTensorType, dims: [...t.dims], data: t.data as WireTensor['data'] }));
+    }
+    return { outputs, computeNs };
+  }
+
+  release(): Promise<void> {
+    this.demoted = true;
+    return this.session.release();
+  }
+}
+
+function feedsOf(inputs: readonly Tensor[]): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const t of inputs) {
+    feeds[t.name] = new ort.Tensor(toOrtType(t.datatype) as OrtTensorType, t.data as ort.Tensor.DataType, t.shape);
+  }
+  return feeds;
+}

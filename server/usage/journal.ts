@@ -1,0 +1,160 @@
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import type { NewRecord } from './record.js';
+
+/**
+ * One journaled usage record: `j` numbers the journal's entries (never reused: the database keeps
+ * the last one committed in chain_state.journal_seq), `r` is the record as validated on the main thread.
+ */
+export interface JournalEntry {
+  j: number;
+  r: NewRecord;
+}
+
+export interface JournalOptions {
+  /** fdatasync after every write: the record then survives a power loss, not only the process being killed. */
+  fsync?: boolean;
+  /** Once every entry is committed, the file is emptied when it has grown past this many bytes. */
+  truncateAtBytes?: number;
+}
+
+function isEntry(value: unknown): value is JournalEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as { j?: unknown; r?: unknown };
+  return Number.isSafeInteger(e.j) && typeof e.r === 'object' && e.r !== null;
+}
+
+/**
+ * The entries of a journal file numbered above `after`, in order. A line that does not parse is a
+ * write torn by a power loss (only the last can be): it was never acknowledged, so it is skipped.
+ */
+export function readJournal(file: string, after = 0): JournalEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const entries: JournalEntry[] = [];
+  let last = after;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    // Entries are written in order; anything not above the last one is a duplicate.
+    if (isEntry(value) && value.j > last) {
+      entries.push(value);
+      last = value.j;
+    }
+  }
+  return entries;
+}
+
+function endsWithNewline(fd: number, size: number): boolean {
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}
+
+/**
+ * The usage log's write-ahead journal, owned by the main thread. A record is appended with one
+ * write() (all the records of one event-loop turn together) before its response is sent: the page
+ * cache outlives a killed process, so an answered request always has its record. Hashing,
+ * chaining, signing and the SQLite commit happen afterwards in the log thread, which reads back
+ * what it had not committed when it starts (see log-thread.ts).
+ */
+export class UsageJournal {
+  private readonly fd: number;
+  private bytes: number;
+  private lines: string[] = [];
+  private entries: JournalEntry[] = [];
+  private callbacks: ((error: Error | null) => void)[] = [];
+  private immediate: NodeJS.Immediate | null = null;
+  private closed = false;
+  /** Number of the newest entry handed to append(). */
+  private last: number;
+  /** Number of the newest entry the database has committed. */
+  private committed: number;
+
+  constructor(
+    readonly file: string,
+    /** The database's journal_seq: numbering continues above it and above what the file holds. */
+    committedInDb: number,
+    /** Called with each turn's entries once they are written: they go to the log thread. */
+    private readonly onWritten: (entries: JournalEntry[]) => void,
+    private readonly options: JournalOptions = {},
+  ) {
+    const pending = readJournal(file, committedInDb);
+    this.last = Math.max(committedInDb, pending.at(-1)?.j ?? 0);
+    this.committed = committedInDb;
+    this.fd = openSync(file, 'a+', 0o600);
+    this.bytes = fstatSync(this.fd).size;
+    // A write torn by a power cut leaves a line without its end: the next entry starts on its own line.
+    if (this.bytes > 0 && !endsWithNewline(this.fd, this.bytes)) {
+      writeSync(this.fd, '\n');
+      this.bytes += 1;
+    }
+  }
+
+  /** Numbers a record and schedules its write; `done` runs once it is written (or could not be). */
+  append(record: NewRecord, done: (error: Error | null) => void): number {
+    if (this.closed) {
+      done(new Error('the usage log is closed'));
+      return 0;
+    }
+    const entry: JournalEntry = { j: ++this.last, r: record };
+    this.entries.push(entry);
+    this.lines.push(`${JSON.stringify(entry)}\n`);
+    this.callbacks.push(done);
+    this.immediate ??= setImmediate(() => this.write());
+    return entry.j;
+  }
+
+  /** Writes what this turn appended: one write() (and fdatasync when asked), then the callbacks. */
+  write(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
+    if (this.lines.length === 0) return;
+    const text = this.lines.length === 1 ? this.lines[0] : this.lines.join('');
+    const entries = this.entries;
+    const callbacks = this.callbacks;
+    this.lines = [];
+    this.entries = [];
+    this.callbacks = [];
+    let error: Error | null = null;
+    try {
+      const buffer = Buffer.from(text, 'utf8');
+      let offset = 0;
+      while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset);
+      if (this.options.fsync) fdatasyncSync(this.fd);
+      this.bytes += buffer.length;
+    } catch (e) {
+      error = new Error(`the usage journal could not be written (${e instanceof Error ? e.message : String(e)}); the request's record is not safe`);
+    }
+    for (const cb of callbacks) cb(error);
+    if (!error) this.onWritten(entries);
+  }
+
+  /** The log thread committed every entry up to `j`; the file is emptied once all are and it is large. */
+  noteCommitted(j: number): void {
+    if (j > this.committed) this.committed = j;
+    if (this.committed >= this.last && this.lines.length === 0 && this.bytes > (this.options.truncateAtBytes ?? 4 * 1024 * 1024)) {
+      ftruncateSync(this.fd, 0);
+      this.bytes = 0;
+    }
+  }
+
+  get lastNumber(): number { return this.last; }
+  get committedNumber(): number { return this.committed; }
+
+  close(): void {
+    if (this.closed) return;
+    this.write();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}

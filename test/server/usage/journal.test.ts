@@ -1,0 +1,117 @@
+import Database from 'better-sqlite3';
+import { once } from 'node:events';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readJournal } from '../../../server/usage/journal.js';
+import { createUsageLogWorker, type UsageLogWorker } from '../../../server/usage/log-worker.js';
+import { hashRecord, inferenceFields, RECORD_SELECT } from '../../../server/usage/record.js';
+import type { StoredRecord } from '../../../server/usage/types.js';
+import { openTempDb, sampleRecord, type TempDb } from './helpers.js';
+
+// The worker thread runs dist/server/usage/log-thread.js: `npx tsc -p tsconfig.json` first (npm test does).
+
+/** Resolves once the record is durable (in the journal), as the /infer hook waits for it. */
+const recorded = (log: UsageLogWorker, i: number) =>
+  new Promise<void>((resolve, reject) => log.record(sampleRecord(i), (error) => (error ? reject(error) : resolve())));
+
+/** The request ids of the stored records in seq order, after checking that every record chains to the one before. */
+function chainedRequestIds(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db.prepare(`SELECT ${RECORD_SELECT}, prev_hash AS prevHash, hash FROM records ORDER BY seq`).all() as StoredRecord[];
+    let prev = '0'.repeat(64);
+    rows.forEach(({ prevHash, hash, ...fields }, i) => {
+      expect(fields.seq).toBe(i + 1);
+      expect(prevHash).toBe(prev);
+      expect(hash).toBe(hashRecord(prevHash, fields));
+      prev = hash;
+    });
+    return rows.map((r) => r.requestId as string);
+  } finally {
+    db.close();
+  }
+}
+
+const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => `req-${from + k}`);
+
+describe('the usage journal', () => {
+  let t: TempDb;
+  const logs: UsageLogWorker[] = [];
+  afterEach(async () => {
+    for (const log of logs.splice(0)) await log.close().catch(() => {});
+    t.cleanup();
+  });
+  const open = (options: { truncateAtBytes?: number } = {}) => {
+    const log = createUsageLogWorker(t.file, { journal: { file: join(t.dir, 'usage-journal'), ...options } });
+    logs.push(log);
+    return log;
+  };
+
+  it('keeps every acknowledged record when the log thread dies before committing it', async () => {
+    t = openTempDb();
+    // Another writer holds the lock, so the thread cannot commit what it is sent before it is killed.
+    const blocker = new Database(t.file);
+    blocker.exec('BEGIN IMMEDIATE');
+    const log = open();
+    const first = log.thread;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => recorded(log, i)));
+    expect(readJournal(join(t.dir, 'usage-journal')).map((e) => e.r.requestId)).toEqual(ids(0, 50));
+    // The moment the last landing lost a record: the thread is gone with records it was sent.
+    const exited = once(first!, 'exit');
+    void first!.terminate();
+    await exited;
+    blocker.exec('ROLLBACK');
+    blocker.close();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => recorded(log, 50 + i)));
+    await log.flush();
+    expect(log.thread).not.toBe(first);
+    expect(chainedRequestIds(t.file)).toEqual(ids(0, 60));
+  });
+
+  it('commits at the next start what a killed process had journaled, once, and skips a torn last line', async () => {
+    t = openTempDb();
+    const journal = join(t.dir, 'usage-journal');
+    // What a process killed before its commits leaves behind: 20 written entries, and the start of
+    // a 21st that a power cut tore.
+    const entries = Array.from({ length: 20 }, (_, i) => JSON.stringify({ j: i + 1, r: inferenceFields(sampleRecord(i), 1_700_000_000_000) }));
+    writeFileSync(journal, `${entries.join('\n')}\n{"j":21,"r":{"kind":"infer`);
+
+    const next = open();
+    await Promise.all(Array.from({ length: 5 }, (_, i) => recorded(next, 20 + i)));
+    await next.flush();
+    expect(chainedRequestIds(t.file)).toEqual(ids(0, 25));
+    // The new entries start on a line of their own, after the torn one, so a later start reads them too.
+    expect(readJournal(journal).map((e) => e.r.requestId)).toEqual(ids(0, 25));
+  });
+
+  it('empties the journal once all of it is committed, and numbers on from the database after a restart', async () => {
+    t = openTempDb();
+    const journal = join(t.dir, 'usage-journal');
+    const a = open({ truncateAtBytes: 1 });
+    for (let wave = 0; wave < 3; wave++) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => recorded(a, wave * 10 + i)));
+      await a.flush();
+    }
+    await a.close();
+    logs.splice(0);
+    expect(statSync(journal).size).toBe(0);
+    expect(new Database(t.file, { readonly: true }).prepare('SELECT journal_seq FROM chain_state').pluck().get()).toBe(30);
+
+    const b = open({ truncateAtBytes: 1 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => recorded(b, 30 + i)));
+    expect(readFileSync(journal, 'utf8')).toMatch(/^\{"j":31,/);
+    await b.flush();
+    expect(chainedRequestIds(t.file)).toEqual(ids(0, 40));
+  });
+
+  it('refuses a record that does not validate, and journals nothing for it', async () => {
+    t = openTempDb();
+    const log = open();
+    const error = await new Promise<Error | null>((resolve) => log.record({ ...sampleRecord(1), latencyUs: Number.NaN }, resolve));
+    expect(error?.message).toMatch(/latencyUs must be a finite number/);
+    await recorded(log, 2);
+    await log.flush();
+    expect(chainedRequestIds(t.file)).toEqual(['req-2']);
+  });
+});
