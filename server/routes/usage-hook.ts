@@ -40,6 +40,6 @@ export function usageOnSend(app: FastifyInstance): onSendHookHandler {
       bytesIn: inf?.bytesIn ?? Number(request.headers['content-length'] ?? 0),
       bytesOut: byteLength(payload),
       reason: ok ? null : reasonOf(payload),
-    }, (error) => (error ? done(error) : done(null, payload)));
+    }, (error) => (error ? done(error) : done(null, payload)), inf?.alone === true);
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAbortHookHandler, onResponseHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAbortHookHandler, onSendHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { checkModelAccess } from '../auth/plugin.js';
@@ -25,6 +25,8 @@ declare module 'fastify' {
       queueNs?: number; computeNs?: number;
       /** Counted among the inference requests in progress (see v2Routes). */
       counted?: boolean;
+      /** No other inference request was in progress when it arrived. */
+      alone?: boolean;
     };
   }
 }
@@ -76,29 +78,44 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const { registry, models, config } = app.hearth;
     // Only the /infer routes write usage records and feed the inference metrics.
-    const onSend = usageOnSend(app);
-    // Inference requests in progress, from the handler to the end of the response: a request
-    // alone may run on this thread (runtime/inline.ts); overlapping ones go to the workers.
+    const usage = usageOnSend(app);
+    // Whether a request is alone: no other inference request in progress, and none other arrived
+    // in this turn of the event loop or the one before (under load, the sockets ready in one turn
+    // hold many requests). A request alone may run on this thread (runtime/inline.ts) and write
+    // its usage record at once; the others go to the workers and the batcher, and share writes.
     let inProgress = 0;
+    let arrivals = 0;
+    let arrivalsBefore = 0;
+    let turnReset: NodeJS.Immediate | null = null;
+    const nextTurn = () => {
+      arrivalsBefore = arrivals;
+      arrivals = 0;
+      // Once more after a busy turn, so a quiet turn brings the count back to 0.
+      turnReset = arrivalsBefore > 0 ? setImmediate(nextTurn) : null;
+    };
     const finished = (request: FastifyRequest) => {
       if (request.inference?.counted) {
         request.inference.counted = false;
         inProgress -= 1;
       }
     };
-    const metrics = metricsOnResponse(app);
-    const onResponse: onResponseHookHandler = function (request, reply, done) {
-      finished(request);
-      metrics.call(this, request, reply, done);
+    const admit = (req: FastifyRequest): boolean => {
+      inProgress += 1;
+      arrivals += 1;
+      turnReset ??= setImmediate(nextTurn);
+      if (req.inference) req.inference.counted = true;
+      return inProgress === 1 && arrivals === 1 && arrivalsBefore <= 1;
     };
+    // A request stops counting once its answer is being sent (onSend runs for every answer, errors
+    // included), or when its client goes away first.
+    const onSend: onSendHookHandler = function (request, reply, payload, done) {
+      finished(request);
+      usage.call(this, request, reply, payload, done);
+    };
+    const onResponse = metricsOnResponse(app);
     const onRequestAbort: onRequestAbortHookHandler = (request, done) => {
       finished(request);
       done();
-    };
-    const admit = (req: FastifyRequest): boolean => {
-      inProgress += 1;
-      if (req.inference) req.inference.counted = true;
-      return inProgress === 1;
     };
 
     // Inference bodies are parsed here, not by Fastify: JSON, a JSON header with raw bytes, or raw bytes alone.
@@ -250,6 +267,7 @@ async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyRe
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   req.inference = { model: v.name, version: v.version, batchSize: 0, bytesIn: body.length };
   const alone = admit(req);
+  req.inference.alone = alone;
   try {
     const headerLength = parseHeaderLength(req.headers['inference-header-content-length']);
     let decoded;

@@ -331,7 +331,7 @@ export class ModelManager {
     entry.unloading = (async () => {
       await entry.scheduler?.drain();
       if (this.loaded.get(k) === entry) this.loaded.delete(k);
-      await entry.inline?.release().catch(() => undefined);
+      entry.inline?.release();
       entry.inline = undefined;
       await Promise.all(entry.instances.map((i) => this.pool.unload(i.worker, i.key).catch(() => undefined)));
       this.events.onStateChange?.(name, version, 'UNAVAILABLE', 'unloaded');
@@ -452,17 +452,17 @@ export class ModelManager {
     const inline = opts.alone === true && entry.inline !== undefined && entry.scheduler.idle &&
       (v.settings.maxQueueDelayUs === 0 || !v.settings.dynamicBatching) && entry.inline.accepts(inputs);
     const outcome = inline && entry.inline
-      ? await this.runInline(entry.inline, inputs, stats)
+      ? this.runInline(entry.inline, inputs, stats)
       : await entry.scheduler.submit(inputs, opts.timeoutUs);
     if (cacheKey) this.cache.set(cacheKey, outcome.outputs);
     return { ...outcome, cached: false };
   }
 
-  private async runInline(inline: InlineSession, inputs: Tensor[], stats: VersionStats): Promise<InferOutcome> {
+  private runInline(inline: InlineSession, inputs: Tensor[], stats: VersionStats): InferOutcome {
     const rows = inputs[0]?.shape[0] ?? 1;
     let result;
     try {
-      result = await inline.run(inputs);
+      result = inline.run(inputs);
     } catch (err) {
       throw new ExecutionError(400, `The model could not run on this input: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -477,7 +477,7 @@ export class ModelManager {
     if (this.idleTimer) clearInterval(this.idleTimer);
     for (const e of this.loaded.values()) {
       e.scheduler?.rejectQueued('The server is shutting down.');
-      await e.inline?.release().catch(() => undefined);
+      e.inline?.release();
     }
     this.loaded.clear();
   }

@@ -100,8 +100,11 @@ export class UsageJournal {
     }
   }
 
-  /** Numbers a record and schedules its write; `done` runs once it is written (or could not be). */
-  append(record: NewRecord, done: (error: Error | null) => void): number {
+  /**
+   * Numbers a record and schedules its write; `done` runs once it is written (or could not be).
+   * `now`: write at once instead of at the end of the turn (a request alone gains nothing by waiting).
+   */
+  append(record: NewRecord, done: (error: Error | null) => void, now = false): number {
     if (this.closed) {
       done(new Error('the usage log is closed'));
       return 0;
@@ -110,7 +113,8 @@ export class UsageJournal {
     this.entries.push(entry);
     this.lines.push(`${JSON.stringify(entry)}\n`);
     this.callbacks.push(done);
-    this.immediate ??= setImmediate(() => this.write());
+    if (now) this.write();
+    else this.immediate ??= setImmediate(() => this.write());
     return entry.j;
   }
 

@@ -28,7 +28,7 @@ export interface UsageLogWorker extends UsageLog {
    * when it is committed; without a journal, once it is committed. A record that fails validation
    * or cannot be written gets an error.
    */
-  record(record: InferenceRecord, done: (error: Error | null) => void): void;
+  record(record: InferenceRecord, done: (error: Error | null) => void, alone?: boolean): void;
 }
 
 /** How long journaled records wait to be sent to the log thread together (see sendJournaled). */
@@ -283,7 +283,8 @@ export function createUsageLogWorker(
     });
   }
 
-  function record(r: InferenceRecord, done: (error: Error | null) => void): void {
+  /** `alone`: no other request is in progress, so the journal is written at once rather than at the end of the turn. */
+  function record(r: InferenceRecord, done: (error: Error | null) => void, alone = false): void {
     if (!journal) {
       enqueue(() => inferenceFields(r, now())).then(() => done(null), (error: unknown) => done(error instanceof Error ? error : new Error(String(error))));
       return;
@@ -299,7 +300,7 @@ export function createUsageLogWorker(
       done(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    journal.append(fields, done);
+    journal.append(fields, done, alone);
   }
 
   /** Sends what is buffered, then `type`; resolves with the thread's answer (an error if it died first). */
