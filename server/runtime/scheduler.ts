@@ -9,7 +9,8 @@ import { fromWire, toWire } from './wire.js';
 export interface Instance {
   worker: InferenceWorker;
   key: string;
-  busy: boolean;
+  /** Batches sent to its worker and not answered yet (at most MAX_BATCHES_IN_FLIGHT). */
+  running: number;
   /** Out of service while its session is reloaded after a worker died. */
   down?: boolean;
 }
@@ -44,6 +45,12 @@ type SchedulerSettings = Pick<VersionSettings,
 const nowNs = () => process.hrtime.bigint();
 
 /**
+ * Batches an instance may have in flight: the worker starts the second as soon as the first is
+ * done, instead of idling while its answer crosses to this thread and the next batch crosses back.
+ */
+export const MAX_BATCHES_IN_FLIGHT = 2;
+
+/**
  * The queue of one model version and its dynamic batcher: requests wait here until an instance
  * is free, then as many as fit (up to the maximum batch size, waiting at most the queue delay for
  * more) run together and each caller gets back exactly its own rows.
@@ -53,6 +60,7 @@ export class VersionScheduler {
   private delayTimer?: NodeJS.Timeout;
   private readonly drainWaiters: (() => void)[] = [];
   private running = 0;
+  private pumpScheduled: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -102,7 +110,11 @@ export class VersionScheduler {
         }, Math.max(1, Math.ceil(timeoutUs / 1000)));
       }
       this.queue.push(job);
-      this.pump();
+      // Dispatch at the end of this event-loop turn: requests parsed in the same turn (the sockets
+      // that were ready together) join one batch and cross to the worker in one message. Measured:
+      // a message to an idle worker costs this thread ~23 µs, so per-request messages were the
+      // largest cost left at 64 connections.
+      this.pumpScheduled ??= setImmediate(() => { this.pumpScheduled = null; this.pump(); });
     });
   }
 
@@ -135,11 +147,16 @@ export class VersionScheduler {
   }
 
   private pump(): void {
-    for (const inst of this.instances) {
-      if (inst.busy || inst.down) continue;
-      const jobs = this.take();
-      if (!jobs) break;
-      void this.execute(inst, jobs);
+    // Idle instances first, then a second batch for busy ones. A request with a timeout waits here,
+    // where its timeout is enforced, rather than behind another batch inside a worker.
+    for (let depth = 0; depth < MAX_BATCHES_IN_FLIGHT && this.queue.length > 0; depth++) {
+      if (depth > 0 && this.queue[0].timer !== undefined) break;
+      for (const inst of this.instances) {
+        if (inst.running !== depth || inst.down) continue;
+        const jobs = this.take();
+        if (!jobs) break;
+        void this.execute(inst, jobs);
+      }
     }
     if (this.drainWaiters.length > 0 && this.queue.length === 0 && this.running === 0) {
       for (const resolve of this.drainWaiters.splice(0)) resolve();
@@ -147,7 +164,7 @@ export class VersionScheduler {
   }
 
   private async execute(inst: Instance, jobs: Job[]): Promise<void> {
-    inst.busy = true;
+    inst.running += 1;
     this.running += jobs.length;
     const started = nowNs();
     for (const j of jobs) {
@@ -181,7 +198,7 @@ export class VersionScheduler {
     } catch (err) {
       await this.fail(inst, jobs, err);
     } finally {
-      inst.busy = false;
+      inst.running -= 1;
       this.running -= jobs.length;
       this.pump();
     }
