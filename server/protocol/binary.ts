@@ -151,6 +151,21 @@ export function decodeRawBinaryRequest(body: Uint8Array, signature: Signature, l
   if (spec.datatype === 'BF16') throw new ProtocolError(400, `input ${name}: ${BF16_UNSUPPORTED}`);
   const shape = spec.shape.slice();
   if (shape.length > 0 && shape[0] === -1) shape[0] = 1;
+  // As Triton does: a BYTES input of one element takes the whole body as that element, with no
+  // 4-byte length before it (a client sending the text "427" sends exactly those three bytes).
+  if (spec.datatype === 'BYTES' && shape.every((d) => d === 1)) {
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      throw new ProtocolError(400, `input ${name}: the raw body is not valid UTF-8 text`);
+    }
+    return {
+      parameters: { binary_data_output: true },
+      inputs: [{ name: spec.name, datatype: 'BYTES', shape, data: [text] }],
+      outputs: signature.outputs.map((o) => ({ name: o.name, parameters: {} })),
+    };
+  }
   const dynamic = shape.flatMap((d, i) => (d < 0 ? [i] : []));
   if (dynamic.length > 1) {
     throw new ProtocolError(

@@ -32,21 +32,35 @@ function show(value: unknown): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
+/** How deep `data` may nest in all; deeper is refused before it costs anything. */
+export const MAX_DATA_DEPTH = 100;
+
 /**
- * The leaves of `data` in row-major order. Flat data is returned as is; nested data must follow
- * `shape` exactly (every level an array of the declared length, scalars at the last level).
+ * The leaves of `data` in row-major order. Flat data is returned as is. Nested data must follow
+ * `shape` level by level (every level an array of the declared length); below the last level it
+ * may nest further, as Triton accepts, up to MAX_DATA_DEPTH levels in all: the caller then checks
+ * the element count against the shape.
  */
 export function flattenData(inputName: string, data: unknown, shape: readonly number[]): unknown[] {
   const name = quote(inputName);
   if (!Array.isArray(data)) throw new ProtocolError(400, `input ${name}: "data" must be an array`);
-  if (shape.length < 2 || data.length === 0 || !Array.isArray(data[0])) return data;
+  if (data.length === 0 || !Array.isArray(data[0])) return data;
   const leaves: unknown[] = [];
-  const walk = (node: unknown, depth: number, path: string): void => {
-    if (depth === shape.length) {
-      if (Array.isArray(node)) {
-        throw new ProtocolError(400, `input ${name}: data${path} is nested deeper than shape ${formatShape(shape)}`);
-      }
+  const deeper = (node: unknown, depth: number): void => {
+    if (!Array.isArray(node)) {
       leaves.push(node);
+      return;
+    }
+    if (depth >= MAX_DATA_DEPTH) {
+      throw new ProtocolError(400, `input ${name}: "data" is nested more than ${MAX_DATA_DEPTH} levels deep`);
+    }
+    for (let i = 0; i < node.length; i++) deeper(node[i], depth + 1);
+  };
+  // Rank 0 or 1 with nested data: nothing to follow, only to flatten.
+  const levels = shape.length < 2 ? 0 : shape.length;
+  const walk = (node: unknown, depth: number, path: string): void => {
+    if (depth === levels) {
+      deeper(node, depth);
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[depth]) {

@@ -204,7 +204,12 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
       },
     }, async (req) => {
       const body = parseJsonBody(req.body);
-      const readyOnly = typeof body === 'object' && body !== null && (body as { ready?: unknown }).ready === true;
+      if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+        throw badRequest('The body of /v2/repository/index must be a JSON object, e.g. {"ready": true}, or empty.');
+      }
+      const ready = (body as { ready?: unknown } | undefined)?.ready;
+      if (ready !== undefined && typeof ready !== 'boolean') throw badRequest('"ready" must be true or false.');
+      const readyOnly = ready === true;
       const rows = registry.allVersions()
         .filter((v) => !req.apiKey?.models || req.apiKey.models.includes(v.name))
         .map((v) => {

@@ -114,6 +114,16 @@ describe('Open Inference Protocol over a real server with the demo model', () =>
     expect((await post(`${s.url}/v2/repository/models/iris/load`, {})).status).toBe(401);
   });
 
+  it('refuses a repository index body that is not {"ready": boolean}, however deep', async () => {
+    const huge = `{"ready": ${'['.repeat(250_000)}${']'.repeat(250_000)}}`;
+    for (const body of [huge, '{"ready": "yes"}', '[true]', '"ready"', '{"ready": null}']) {
+      const r = await json<{ error: string }>(fetch(`${s.url}/v2/repository/index`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(/"ready" must be true or false|must be a JSON object|not valid JSON/);
+    }
+    expect((await fetch(`${s.url}/v2/repository/index`, { method: 'POST', body: '{"ready": false}' })).status).toBe(200);
+  });
+
   it('publishes an OpenAPI document of the whole API and an interactive page', async () => {
     const { status, body } = await json<{ paths: Record<string, unknown> }>(fetch(`${s.url}/docs/json`));
     expect(status).toBe(200);

@@ -228,12 +228,24 @@ describe('decodeRawBinaryRequest', () => {
     expect(decodeRawBinaryRequest(Buffer.alloc(6), sig('UINT8', [2, 3])).inputs[0]!.shape).toEqual([2, 3]);
   });
 
-  it('takes BYTES elements, counting them for the shape', () => {
-    const req = decodeRawBinaryRequest(bytesElements(['hello']), sig('BYTES', [-1]));
+  it('takes the whole body as the element of a one-element BYTES input, without a length prefix (as Triton does)', () => {
+    const req = decodeRawBinaryRequest(Buffer.from('427'), sig('BYTES', [-1]));
     expect(req.inputs[0]!.shape).toEqual([1]);
-    expect(req.inputs[0]!.data).toEqual(['hello']);
-    expect(protocolError(() => decodeRawBinaryRequest(bytesElements(['a', 'b']), sig('BYTES', [-1]))).message).toMatch(
-      /input "x".*shape \[1\] holds 1 elements but the data has 2/,
+    expect(req.inputs[0]!.data).toEqual(['427']);
+    // Four bytes that would read as a length prefix are still the element itself.
+    expect(decodeRawBinaryRequest(bytesElements(['hello']), sig('BYTES', [1])).inputs[0]!.data).toEqual(['\u0005\u0000\u0000\u0000hello']);
+    expect(decodeRawBinaryRequest(Buffer.alloc(0), sig('BYTES', [1, 1])).inputs[0]!.data).toEqual(['']);
+    expect(protocolError(() => decodeRawBinaryRequest(Buffer.from([0xff, 0xfe]), sig('BYTES', [-1]))).message).toMatch(
+      /input "x": the raw body is not valid UTF-8 text/,
+    );
+  });
+
+  it('takes length-prefixed BYTES elements for a BYTES input of more than one element, counting them for the shape', () => {
+    const req = decodeRawBinaryRequest(bytesElements(['a', 'b', 'c']), sig('BYTES', [-1, -1]));
+    expect(req.inputs[0]!.shape).toEqual([1, 3]);
+    expect(req.inputs[0]!.data).toEqual(['a', 'b', 'c']);
+    expect(protocolError(() => decodeRawBinaryRequest(bytesElements(['a', 'b']), sig('BYTES', [1, 3]))).message).toMatch(
+      /input "x".*shape \[1, 3\] holds 3 elements but the data has 2/,
     );
   });
 

@@ -210,16 +210,23 @@ describe('decodeInferRequest', () => {
     expect(req.inputs[0]!.data).toEqual(Uint16Array.of(0x2e66, 0x3555, 0x7c00, 0x8000));
   });
 
-  it('rejects ragged or over-deep nesting', () => {
+  it('rejects ragged nesting and nesting past 100 levels, and accepts data nested below the shape (as Triton does)', () => {
     const s = sig('INT32', [-1, 2]);
     const nested = (data: unknown): string => fails({ inputs: [{ name: 'x', datatype: 'INT32', shape: [2, 2], data }] }, s);
     expect(nested([[1, 2], [3]])).toMatch(/input "x": nested data\[1\] must be an array of 2.*has 1 elements/);
     expect(nested([[1, 2], 3, 4])).toMatch(/input "x": nested data must be an array of 2.*has 3 elements/);
-    expect(nested([[1, 2], [3, [4]]])).toMatch(/input "x": data\[1\]\[1\] is nested deeper than shape \[2, 2\]/);
     expect(nested([[1, 2], 3])).toMatch(/input "x": nested data\[1\] must be an array of 2/);
-    // Flat data with an array inside, rank 1.
-    expect(fails({ inputs: [{ name: 'x', datatype: 'INT32', shape: [2], data: [[1], [2]] }] }, sig('INT32', [-1]))).toMatch(
-      /input "x": element 0 \(\[1\]\)/,
+    const deeper = decodeInferRequest({ inputs: [{ name: 'x', datatype: 'INT32', shape: [2, 2], data: [[1, 2], [3, [[4]]]] }] }, undefined, s);
+    expect(Array.from(deeper.inputs[0]!.data as Int32Array)).toEqual([1, 2, 3, 4]);
+    const rank1 = decodeInferRequest({ inputs: [{ name: 'x', datatype: 'INT32', shape: [2], data: [[1], [[2]]] }] }, undefined, sig('INT32', [-1]));
+    expect(Array.from(rank1.inputs[0]!.data as Int32Array)).toEqual([1, 2]);
+    // Below the shape the count still has to match.
+    expect(nested([[1, 2], [3, [4, 5]]])).toMatch(/input "x": shape \[2, 2\] holds 4 elements but the data has 5/);
+    let deep: unknown = 7;
+    for (let i = 0; i < 100; i++) deep = [deep];
+    expect(Array.from(decodeInferRequest({ inputs: [{ name: 'x', datatype: 'INT32', shape: [1], data: deep }] }, undefined, sig('INT32', [-1])).inputs[0]!.data as Int32Array)).toEqual([7]);
+    expect(fails({ inputs: [{ name: 'x', datatype: 'INT32', shape: [1], data: [deep] }] }, sig('INT32', [-1]))).toMatch(
+      /input "x": "data" is nested more than 100 levels deep/,
     );
     expect(nested('1,2,3,4')).toMatch(/input "x": "data" must be an array/);
   });
