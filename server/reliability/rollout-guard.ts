@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Db } from '../db/database.js';
-import type { InferenceOutcome } from './version-health.js';
+import type { InferenceOutcome } from '../runtime/version-health.js';
 import { rollbackProduction, type RollbackDeps } from './rollback.js';
 
 export const RolloutGuardSchema = Type.Object({

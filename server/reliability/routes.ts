@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { badRequest } from '../http/errors.js';
 import { errors, ModelParams } from '../routes/schemas.js';
-import { CircuitSnapshotSchema } from './circuit.js';
+import { CircuitSnapshotSchema } from '../runtime/circuit.js';
 import { RolloutGuardSchema, WatchStatusSchema, type RolloutGuard } from './rollout-guard.js';
 
 const GuardBodySchema = Type.Object({

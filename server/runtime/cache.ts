@@ -27,9 +27,15 @@ export class ResponseCache {
     return e.outputs;
   }
 
+  /**
+   * Keeps `outputs`. A batched execution's outputs are views into the whole batch's buffer; kept
+   * as they are, they would hold every other caller's rows too, so views get a buffer of their own
+   * and the budget counts what is really retained.
+   */
   set(key: string, outputs: Tensor[]): void {
     const bytes = outputs.reduce((n, t) => n + sizeOf(t), key.length);
     if (bytes > this.maxBytes) return;
+    outputs = outputs.map(own);
     const old = this.entries.get(key);
     if (old) { this.bytes -= old.bytes; this.entries.delete(key); }
     this.entries.set(key, { outputs, bytes });
@@ -41,14 +47,32 @@ export class ResponseCache {
     }
   }
 
-  /** Drops every entry of one model version (on unload or settings change). */
-  evictVersion(prefixKeys: (key: string) => boolean): void {
-    for (const [k, e] of this.entries) if (prefixKeys(k)) { this.entries.delete(k); this.bytes -= e.bytes; }
-  }
-
   get size(): { entries: number; bytes: number } { return { entries: this.entries.size, bytes: this.bytes }; }
+
+  /** Bytes of the buffers the cache keeps alive, whoever else holds them: what the budget is about. */
+  retainedBytes(): number {
+    const buffers = new Set<ArrayBufferLike>();
+    let strings = 0;
+    for (const e of this.entries.values()) {
+      for (const t of e.outputs) {
+        if (Array.isArray(t.data)) strings += t.data.reduce((n, s) => n + s.length + 4, 0);
+        else buffers.add(t.data.buffer);
+      }
+    }
+    let total = strings;
+    for (const b of buffers) total += b.byteLength;
+    return total;
+  }
 }
 
+/** The tensor with storage of its own: a view into a larger buffer is copied. */
+function own(t: Tensor): Tensor {
+  const d = t.data;
+  if (Array.isArray(d) || (d.byteOffset === 0 && d.byteLength === d.buffer.byteLength)) return t;
+  return { ...t, data: d.slice() };
+}
+
+/** Bytes of `t`'s elements (a tensor from own() retains exactly these). */
 function sizeOf(t: Tensor): number {
   return Array.isArray(t.data) ? t.data.reduce((n, s) => n + s.length + 4, 0) : t.data.byteLength;
 }

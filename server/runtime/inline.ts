@@ -109,7 +109,6 @@ export class InlineSession {
       times.sort((a, b) => a - b);
       const median = times[times.length >> 1];
       if (median <= maxRunUs) {
-        if (process.env.HEARTH_DEBUG_INLINE) console.error(`inline probe ${path}: ${times.map((t) => t.toFixed(1)).join(" ")}`);
         return new InlineSession(session, outputNames, elementsOf(warmup) * INLINE_MAX_ELEMENT_FACTOR, median);
       }
     } catch {

@@ -3,7 +3,7 @@ import { allocate } from '../protocol/datatypes.js';
 import type { Tensor, TensorSpec } from '../protocol/tensor.js';
 import type { BlobStore } from '../registry/blobs.js';
 import type { ModelVersion, Registry } from '../registry/registry.js';
-import { VersionHealth } from '../reliability/version-health.js';
+import { VersionHealth } from './version-health.js';
 import { ResponseCache } from './cache.js';
 import { InlineSession, INLINE_MAX_FILE_BYTES } from './inline.js';
 import type { WorkerPool } from './pool.js';
@@ -258,7 +258,7 @@ export class ModelManager {
         await this.pool.load(worker, key, path, {
           intraOpThreads: v.settings.intraOpThreads, providers, deviceId: placement.deviceId,
         });
-        instances.push({ worker, key, busy: false });
+        instances.push({ worker, key, running: 0 });
       }
       return instances;
     } catch (err) {

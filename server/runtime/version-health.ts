@@ -1,6 +1,6 @@
 import type { ModelVersion } from '../registry/registry.js';
 import type { VersionSettings } from '../registry/settings.js';
-import { ExecutionError, QueueTimeoutError } from '../runtime/scheduler.js';
+import { ExecutionError, QueueTimeoutError } from './scheduler.js';
 import { CircuitBreaker, type CircuitSettings, type CircuitSnapshot } from './circuit.js';
 
 /** How one inference request on a version ended, as the rollout guard and metrics see it. */
