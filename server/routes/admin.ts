@@ -79,6 +79,12 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     });
     if (existing) return reply.code(200).send({ ...describe(version), existing: true });
     await app.hearth.recordAdmin({ action: 'register', model: name, version: version.version, ip: req.ip, detail: { sha256: version.sha256, size: version.size } });
+    // The version unversioned requests now get (production, else the newest: this one) is loaded
+    // and warmed before the answer, so the model is ready when its upload returns and its first
+    // request does not pay the load. No room on the device is no reason to refuse the upload: the
+    // version then loads on first use, and its state says why it is not loaded.
+    const served = registry.resolve(name);
+    await models.load(name, served).catch(() => undefined);
     return reply.code(201).send(describe(version));
   });
 

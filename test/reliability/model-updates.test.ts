@@ -54,6 +54,8 @@ describe('model updates under load', () => {
     await moreTraffic(load);
 
     // A version that cannot load (its file is gone) leaves production where it was, and says why.
+    // (Version 4 was loaded when it was uploaded, as the newest with no production yet: unload it first.)
+    expect((await admin('POST', '/admin/v1/models/lookup/versions/4/unload')).status).toBe(200);
     await rm(blobPath(server, shas[3]));
     const broken = await promote(server, 'lookup', 4);
     expect(broken.status).toBe(503);

@@ -58,6 +58,16 @@ describe('model registry through the admin API', () => {
     });
   }
 
+  it('has a new model loaded and ready when its upload answers, and the newest version served until one is promoted', async () => {
+    expect((await upload(s, 'fresh', mlp({ layers: [8, 4, 2], seed: 11 }))).status).toBe(201);
+    expect((await fetch(`${s.url}/v2/models/fresh/ready`)).status).toBe(200);
+    const meta = await json<{ parameters: { state: string; version: string } }>(fetch(`${s.url}/v2/models/fresh`));
+    expect(meta.body.parameters).toMatchObject({ state: 'READY', version: '1' });
+    expect((await upload(s, 'fresh', mlp({ layers: [8, 4, 2], seed: 12 }))).status).toBe(201);
+    expect((await json<{ parameters: { state: string; version: string } }>(fetch(`${s.url}/v2/models/fresh`))).body.parameters)
+      .toMatchObject({ state: 'READY', version: '2' });
+  });
+
   it('refuses an upload that is not sent as octet-stream', async () => {
     const r = await s.admin('/admin/v1/models/x6/versions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(r.status).toBe(415);
