@@ -1,6 +1,6 @@
 import type { UptimeReportBody, WindowName, WindowReport } from '../api/types.js';
 import { formatDuration, formatPercent } from '../lib/format.js';
-import { UPTIME_STATUS_TEXT, uptimeStatus, type UptimeStatus } from '../lib/uptime.js';
+import { MIN_OBSERVED_SECONDS, UPTIME_STATUS_TEXT, uptimeStatus, type UptimeStatus } from '../lib/uptime.js';
 import { Badge, type Tone } from './Badge.js';
 
 const WINDOWS: readonly WindowName[] = ['24h', '7d', '30d'];
@@ -11,12 +11,14 @@ function Cell({ w, target }: { w: WindowReport; target: number }) {
   const status = uptimeStatus(w, target);
   const detail = w.availability === null
     ? 'Nothing observed in this window yet.'
-    : `Down ${formatDuration(w.downSeconds)} of ${formatDuration(w.observedSeconds)} observed; ` +
+    : status === 'no-data'
+      ? `Up ${formatPercent(w.availability)} of ${formatDuration(w.observedSeconds)} observed; judged against the target from ${formatDuration(MIN_OBSERVED_SECONDS)} on.`
+      : `Down ${formatDuration(w.downSeconds)} of ${formatDuration(w.observedSeconds)} observed; ` +
       (w.budgetLeftSeconds >= 0 ? `${formatDuration(w.budgetLeftSeconds)} of error budget left.` : `budget overspent by ${formatDuration(-w.budgetLeftSeconds)}.`);
   return (
     <td>
       <div className="uptime-cell">
-        <span className="uptime-value">{formatPercent(w.availability)}</span>
+        <span className="uptime-value">{status === 'no-data' ? '—' : formatPercent(w.availability)}</span>
         <Badge tone={TONES[status]}>{UPTIME_STATUS_TEXT[status]}</Badge>
       </div>
       <div className="hint">{detail}</div>

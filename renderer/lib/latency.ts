@@ -28,7 +28,7 @@ export interface LatencySummary {
   errors: number;
   /** errors / requests; null with no requests. */
   errorRate: number | null;
-  /** Mean throughput over the range, requests per second. */
+  /** Mean throughput over the steps that saw requests (not the whole range), requests per second. */
   rps: number;
   /** Request-weighted means of the per-step percentiles (an approximation of the range's own). */
   p50: number | null;
@@ -42,8 +42,10 @@ export function summarizeLatency(points: readonly LatencyPoint[], stepSeconds: n
   let errors = 0;
   const weighted = { p50: 0, p95: 0, p99: 0 };
   let weight = 0;
+  let busySteps = 0;
   for (const p of points) {
     requests += p.count;
+    if (p.count > 0) busySteps += 1;
     errors += p.errors;
     const ok = p.count - p.errors;
     if (ok > 0 && p.p50 !== null && p.p95 !== null && p.p99 !== null) {
@@ -53,7 +55,8 @@ export function summarizeLatency(points: readonly LatencyPoint[], stepSeconds: n
       weight += ok;
     }
   }
-  const seconds = points.length * stepSeconds;
+  // A server that ran ten minutes of the day served at its rate over those minutes, not over the day.
+  const seconds = busySteps * stepSeconds;
   return {
     requests,
     errors,

@@ -76,13 +76,14 @@ export class UptimeTracker {
       const seen = new Set<string>();
       for (const p of this.source.production()) {
         seen.add(p.name);
-        track.run(p.name, now);
         const open = this.open.get(p.name);
         if (!p.ready) {
           // Down since the last beat at the latest: the row keeps the end that beat gave it.
           this.open.delete(p.name);
           continue;
         }
+        // A model is tracked from its first readiness: its first load is not downtime.
+        track.run(p.name, now);
         if (open) extend.run(now, open.id);
         if (!open || open.version !== p.version) this.open.set(p.name, { id: this.insert(p.name, p.version, now), version: p.version });
       }

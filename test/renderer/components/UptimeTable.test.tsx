@@ -30,7 +30,15 @@ describe('UptimeTable', () => {
     expect(server[2]).toMatch(/^99\.91 % Budget nearly spent/);
     expect(server[3]).toMatch(/^99 % Below target .*budget overspent by 12 min 57 s\.$/);
     expect(iris[0]).toBe('iris v2 not ready');
-    expect(iris[1]).toBe('— No data yet Nothing observed in this window yet.');
+    expect(iris[1]).toBe('— Not enough data yet Nothing observed in this window yet.');
     expect(html).toContain('Availability against the target of 99.9 %');
+  });
+
+  test('does not judge a window of a few seconds: a model that loaded for 89 ms of 9 s is not "below target"', () => {
+    const fresh = { availability: 0.9903, observedSeconds: 9.2, downSeconds: 0.089, budgetSeconds: 0.0092, budgetLeftSeconds: -0.08 };
+    const html = renderToStaticMarkup(<UptimeTable report={{ ...report, server: { '24h': fresh, '7d': fresh, '30d': fresh } }} />);
+    const [server] = rows(html);
+    expect(server[1]).toMatch(/^— Not enough data yet Up 99\.03 % of 9 s observed; judged against the target from 5 min on\.$/);
+    expect(html).not.toContain('Below target');
   });
 });

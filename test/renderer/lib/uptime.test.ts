@@ -18,7 +18,9 @@ describe('uptimeStatus', () => {
     expect(uptimeStatus(w(0.998, 86.4, -86.4), 0.999)).toBe('missed');
   });
 
-  test('no data before anything was observed', () => {
+  test('no data before anything was observed, nor before five minutes of it', () => {
     expect(uptimeStatus(w(null, 0, 0, 0), 0.999)).toBe('no-data');
+    expect(uptimeStatus(w(0.99, 0.009, -0.08, 9), 0.999)).toBe('no-data');
+    expect(uptimeStatus(w(0.99, 0.3, -2.7, 300), 0.999)).toBe('missed');
   });
 });

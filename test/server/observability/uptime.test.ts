@@ -49,6 +49,23 @@ describe('uptime', () => {
     expect(m['7d'].availability).toBeCloseTo(90 / 240, 12);
   });
 
+  it("counts a model from its first readiness: its load at the first start is not downtime", () => {
+    const t = tempDb();
+    cleanups.push(t.cleanup);
+    const clock = manualClock(T0);
+    const production: ProductionVersion[] = [{ name: 'm', version: 1, ready: false }];
+    const tracker = new UptimeTracker(t.db, { production: () => production }, { now: clock.now, heartbeatMs: 3_600_000 });
+    cleanups.push(() => tracker.close());
+    tracker.start();
+    clock.advance(89);
+    production[0] = { name: 'm', version: 1, ready: true };
+    tracker.beat();
+    clock.set(T0 + 9_000);
+    const m = tracker.report().models[0];
+    expect(m.since).toBe(T0 + 89);
+    expect(m['24h']).toMatchObject({ availability: 1, downSeconds: 0 });
+  });
+
   it('keeps a model up across a promotion between beats, and down once its version is not READY', () => {
     const t = tempDb();
     cleanups.push(t.cleanup);
