@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gatherModel, mlp, mulberry32 } from '../../scripts/onnx-builder.js';
 import { verifyBundle } from '../../server/usage/index.js';
+import { readJournal } from '../../server/usage/journal.js';
 import { spawnServer, type ChildServer } from './child.js';
 import { gatherInput, infer } from './helpers.js';
 
@@ -23,17 +24,26 @@ function blobsOnDisk(dataDir: string): string[] {
 }
 
 /** What a killed server left behind, read straight from its files while it is down. */
+/** Request ids with a success record in the database. */
+function committedAnswers(db: Database.Database): Set<string> {
+  return new Set((db.prepare("SELECT request_id FROM records WHERE kind = 'inference' AND status = 200").all() as { request_id: string }[]).map((r) => r.request_id));
+}
+
 function inspectDisk(dataDir: string, expected: ReadonlySet<string>) {
   const db = new Database(path.join(dataDir, 'hearth.db'));
   try {
     const integrity = db.pragma('integrity_check', { simple: true });
     const versions = db.prepare('SELECT m.name, v.version, v.sha256 FROM versions v JOIN models m ON m.id = v.model_id').all() as Registered[];
-    const answered = new Set((db.prepare("SELECT request_id FROM records WHERE kind = 'inference' AND status = 200").all() as { request_id: string }[]).map((r) => r.request_id));
+    const answered = committedAnswers(db);
+    // Records not committed yet are in the usage journal, written before their answer left; the next start commits them.
+    const committedJ = db.prepare('SELECT journal_seq FROM chain_state').pluck().get() as number;
+    const journaled = new Set(readJournal(path.join(dataDir, 'usage-journal'), committedJ)
+      .filter((e) => e.r.status === 200).map((e) => e.r.requestId));
     const lastSeq = (db.prepare('SELECT MAX(seq) AS seq FROM records').get() as { seq: number | null }).seq;
     const find = db.prepare('SELECT seq, status, outcome, reason FROM records WHERE request_id = ?');
     // Answered requests without a success record, with whatever the log holds for them.
-    const missing = [...expected].filter((id) => !answered.has(id)).map((id) => ({ id, stored: find.all(id), lastSeq }));
-    return { integrity, versions, missing };
+    const missing = [...expected].filter((id) => !answered.has(id) && !journaled.has(id)).map((id) => ({ id, stored: find.all(id), lastSeq }));
+    return { integrity, versions, missing, journaled: journaled.size };
   } finally {
     db.close();
   }
@@ -68,6 +78,7 @@ describe('SIGKILL at random moments, during inference and during registrations',
     let killedDuringUpload = 0;
     let orphansSeen = 0;
     let stagedSeen = 0;
+    let journaledSeen = 0;
 
     for (let round = 0; round < ROUNDS; round++) {
       const server: ChildServer = child;
@@ -145,12 +156,21 @@ describe('SIGKILL at random moments, during inference and during registrations',
       const bundle = await (await restarted.admin('/admin/v1/audit/export')).text();
       const verdict = await verifyBundle(bundle);
       expect(verdict, JSON.stringify(verdict)).toMatchObject({ ok: true });
+      // The export committed what was pending, the killed process's journal included: every answer is in the database now.
+      journaledSeen += disk.journaled;
+      const db = new Database(path.join(dataDir, 'hearth.db'), { readonly: true });
+      const committed = committedAnswers(db);
+      db.close();
+      expect([...answered].filter((id) => !committed.has(id)), `round ${round}, after the restart`).toEqual([]);
       expect((await infer(restarted.url, 'lookup', gatherInput([1]))).status).toBe(200);
     }
     // The kills really did land where they were meant to.
     expect(answered.size).toBeGreaterThan(ROUNDS * 10);
     expect(registered.length).toBeGreaterThan(0);
+    // Some kills landed between a record's journal write and its commit, and the restart recovered them.
+    expect(journaledSeen).toBeGreaterThan(0);
     console.log(`sigkill: ${ROUNDS} kills, ${answered.size} answered requests, ${registered.length} registrations, ${killedDuringUpload} kills during an upload, ` +
-      `${orphansSeen} orphan blobs and ${stagedSeen} staged files found after a kill (all removed at restart)`);
+      `${orphansSeen} orphan blobs and ${stagedSeen} staged files found after a kill (all removed at restart), ` +
+      `${journaledSeen} answered requests only in the journal at a kill (committed at restart)`);
   });
 });
