@@ -3,7 +3,7 @@ import { mergeGpus } from './merge-gpus.js';
 import { createNvidiaReader } from './nvidia-smi.js';
 import { probeProviders } from './probe-providers.js';
 import { createRocmReader } from './rocm-smi.js';
-import { execFileRunner, type CommandRunner } from './run-command.js';
+import { execFileRunner, rememberMissing, type CommandRunner } from './run-command.js';
 import { gpusFromControllers, readCpu, readGraphics, readMemory, type GraphicsResult } from './system-info.js';
 import type { CpuInfo, MemoryInfo, ProviderStatus, SystemSnapshot } from './types.js';
 
@@ -42,8 +42,9 @@ export function createHardwareMonitor({
   readGraphics: graphicsSource = readGraphics,
   probeProviders: probe = probeProviders,
 }: HardwareMonitorOptions = {}): HardwareMonitor {
-  const readNvidia = createNvidiaReader(run, { timeoutMs: commandTimeoutMs });
-  const readRocm = createRocmReader(run, { timeoutMs: commandTimeoutMs });
+  const poll = rememberMissing(run);
+  const readNvidia = createNvidiaReader(poll, { timeoutMs: commandTimeoutMs });
+  const readRocm = createRocmReader(poll, { timeoutMs: commandTimeoutMs });
   // The CPU model and the list of display controllers do not change while we run; read them once.
   let cpu: Promise<CpuInfo> | undefined;
   let graphics: Promise<GraphicsResult> | undefined;

@@ -35,6 +35,11 @@ export function readJournal(file: string, after = 0): JournalEntry[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+  return parseJournal(text, after);
+}
+
+/** The entries numbered above `after` in journal text (whole lines), in order; unparseable lines skipped. */
+export function parseJournal(text: string, after = 0): JournalEntry[] {
   const entries: JournalEntry[] = [];
   let last = after;
   for (const line of text.split('\n')) {
@@ -71,7 +76,6 @@ export class UsageJournal {
   private readonly fd: number;
   private bytes: number;
   private lines: string[] = [];
-  private entries: JournalEntry[] = [];
   private callbacks: ((error: Error | null) => void)[] = [];
   private immediate: NodeJS.Immediate | null = null;
   private closed = false;
@@ -84,8 +88,8 @@ export class UsageJournal {
     readonly file: string,
     /** The database's journal_seq: numbering continues above it and above what the file holds. */
     committedInDb: number,
-    /** Called with each turn's entries once they are written: they go to the log thread. */
-    private readonly onWritten: (entries: JournalEntry[]) => void,
+    /** Called with the text of each write (whole lines) once it is written: it goes to the log thread. */
+    private readonly onWritten: (text: string) => void,
     private readonly options: JournalOptions = {},
   ) {
     const pending = readJournal(file, committedInDb);
@@ -110,7 +114,6 @@ export class UsageJournal {
       return 0;
     }
     const entry: JournalEntry = { j: ++this.last, r: record };
-    this.entries.push(entry);
     this.lines.push(`${JSON.stringify(entry)}\n`);
     this.callbacks.push(done);
     if (now) this.write();
@@ -124,10 +127,8 @@ export class UsageJournal {
     this.immediate = null;
     if (this.lines.length === 0) return;
     const text = this.lines.length === 1 ? this.lines[0] : this.lines.join('');
-    const entries = this.entries;
     const callbacks = this.callbacks;
     this.lines = [];
-    this.entries = [];
     this.callbacks = [];
     let error: Error | null = null;
     try {
@@ -140,7 +141,7 @@ export class UsageJournal {
       error = new Error(`the usage journal could not be written (${e instanceof Error ? e.message : String(e)}); the request's record is not safe`);
     }
     for (const cb of callbacks) cb(error);
-    if (!error) this.onWritten(entries);
+    if (!error) this.onWritten(text);
   }
 
   /** The log thread committed every entry up to `j`; the file is emptied once all are and it is large. */

@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import type { UsageLogStats } from './log.js';
-import type { JournalEntry } from './journal.js';
 import type { NewRecord } from './record.js';
 
 /** workerData of log-thread.ts: where the database is and how the log inside runs. */
@@ -22,8 +21,8 @@ export interface LogThreadData {
 /** Main thread -> log thread. Records arrive already validated and timestamped. */
 export type ToLogThread =
   | { type: 'append'; id: number; records: NewRecord[] }
-  /** Entries already in the journal file; answered with 'committed' once they are in the database. */
-  | { type: 'journaled'; entries: JournalEntry[] }
+  /** Journal lines already in the file; answered with 'committed' once they are in the database. */
+  | { type: 'journaled'; text: string }
   | { type: 'flush'; id: number }
   | { type: 'close'; id: number };
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readJournal, type JournalEntry } from './journal.js';
+import { parseJournal, readJournal, type JournalEntry } from './journal.js';
 import { createUsageLog } from './log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
 import { signingKeyFrom } from './signing.js';
@@ -82,7 +82,8 @@ if (data.journal) commitJournaled(readJournal(data.journal, journaled));
 port.on('message', (msg: ToLogThread) => {
   switch (msg.type) {
     case 'journaled':
-      commitJournaled(msg.entries);
+      // Parsed here, not on the HTTP thread: a string crosses threads for the cost of a copy.
+      commitJournaled(parseJournal(msg.text, journaled));
       break;
     case 'append':
       track(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailure, execFileRunner } from '../../../server/hardware/run-command.js';
+import { describeFailure, execFileRunner, rememberMissing, type CommandRunner } from '../../../server/hardware/run-command.js';
 
 // Real child processes: node itself stands in for a GPU tool.
 describe('execFileRunner', () => {
@@ -27,5 +27,29 @@ describe('execFileRunner', () => {
     expect(result).toMatchObject({ kind: 'failed', timedOut: true, signal: 'SIGTERM' });
     if (result.kind !== 'failed') throw new Error('expected a failure');
     expect(describeFailure('nvidia-smi', result, 300)).toBe('nvidia-smi: no answer within 0.3 s (killed)');
+  });
+});
+
+describe('rememberMissing', () => {
+  it('does not try a missing program again until the recheck time has passed, and forgets once it is found', async () => {
+    let t = 0;
+    const calls: string[] = [];
+    let installed = false;
+    const run: CommandRunner = async (file) => {
+      calls.push(file);
+      return installed ? { kind: 'ok', stdout: 'found', stderr: '' } : { kind: 'missing' };
+    };
+    const poll = rememberMissing(run, { recheckMs: 1000, now: () => t });
+    expect(await poll('nvidia-smi', [])).toEqual({ kind: 'missing' });
+    t = 999;
+    expect(await poll('nvidia-smi', [])).toEqual({ kind: 'missing' });
+    expect(await poll('rocm-smi', [])).toEqual({ kind: 'missing' });
+    expect(calls).toEqual(['nvidia-smi', 'rocm-smi']);
+    installed = true;
+    t = 1000;
+    expect(await poll('nvidia-smi', [])).toMatchObject({ kind: 'ok' });
+    t = 1001;
+    expect(await poll('nvidia-smi', [])).toMatchObject({ kind: 'ok' });
+    expect(calls).toEqual(['nvidia-smi', 'rocm-smi', 'nvidia-smi', 'nvidia-smi']);
   });
 });
