@@ -118,6 +118,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   // What the /infer routes fill in for their own hooks (usage record, metrics); decorated here so every request has the same shape.
   app.decorateRequest('inference', undefined);
   app.decorateRequest('failureReason', undefined);
+  app.decorateRequest('arrivedAt', 0);
   await app.register(metricsRoutes);
   await app.register(v2Routes);
   await app.register(adminRoutes, { prefix: '/admin/v1' });

@@ -45,6 +45,7 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
 
   // Callback-style hooks: an async hook costs a promise and a microtask turn on every request.
   app.addHook('onRequest', (request, reply, done) => {
+    request.arrivedAt = performance.now();
     const address = request.ip;
     if (!control.allows(address)) {
       // Closing the connection lets the server answer without reading what the client still sends.

@@ -1,4 +1,4 @@
-import type { FastifyInstance, onErrorHookHandler, onResponseHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onErrorHookHandler } from 'fastify';
 import { reasonOf, type FailureReason } from '../observability/index.js';
 import { QueueTimeoutError } from '../runtime/scheduler.js';
 
@@ -15,10 +15,13 @@ export const inferOnError: onErrorHookHandler = (request, _reply, error, done) =
   done();
 };
 
-/** The /infer routes' onResponse hook: feeds the metrics and the latency history. */
-export function metricsOnResponse(app: FastifyInstance): onResponseHookHandler {
+/**
+ * Feeds the metrics and the latency history from an /infer answer; called from the routes' onSend
+ * hook (an onResponse hook makes Fastify add and remove two listeners on every response).
+ */
+export function inferenceMetrics(app: FastifyInstance): (request: FastifyRequest, reply: FastifyReply) => void {
   const { observability, registry } = app.hearth;
-  return (request, reply, done) => {
+  return (request, reply) => {
     const inf = request.inference;
     const status = reply.statusCode;
     const ok = status < 400;
@@ -30,12 +33,11 @@ export function metricsOnResponse(app: FastifyInstance): onResponseHookHandler {
       version: inf ? String(inf.version) : '',
       ok,
       reason: ok ? undefined : request.failureReason ?? reasonOf(status),
-      seconds: reply.elapsedTime / 1000,
+      seconds: (performance.now() - request.arrivedAt) / 1000,
       batchSize: inf && inf.batchSize > 0 ? inf.batchSize : undefined,
       queueNs: inf?.cached ? undefined : inf?.queueNs,
       computeNs: inf?.cached ? undefined : inf?.computeNs,
     });
-    done();
   };
 }
 

@@ -35,7 +35,7 @@ export function usageOnSend(app: FastifyInstance): onSendHookHandler {
       version: inf?.version ?? (params.version && /^[0-9]+$/.test(params.version) ? Number(params.version) : null),
       outcome: ok ? 'success' : status === 401 || status === 403 || status === 429 ? 'rejected' : 'error',
       status,
-      latencyUs: Math.round(reply.elapsedTime * 1000),
+      latencyUs: Math.round((performance.now() - request.arrivedAt) * 1000),
       batchSize: inf?.batchSize ?? null,
       bytesIn: inf?.bytesIn ?? Number(request.headers['content-length'] ?? 0),
       bytesOut: byteLength(payload),

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAbortHookHandler, onSendHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { checkModelAccess } from '../auth/plugin.js';
@@ -8,7 +8,7 @@ import { decodeInferRequest } from '../protocol/decode.js';
 import { encodeInferResponse } from '../protocol/encode.js';
 import type { ModelVersion } from '../registry/registry.js';
 import { refuseUnloadOfProduction } from '../reliability/unload-policy.js';
-import { inferOnError, metricsOnResponse } from './metrics.js';
+import { inferenceMetrics, inferOnError } from './metrics.js';
 import { usageOnSend } from './usage-hook.js';
 import { VERSION } from '../version.js';
 import {
@@ -28,6 +28,12 @@ declare module 'fastify' {
       /** No other inference request was in progress when it arrived. */
       alone?: boolean;
     };
+    /**
+     * performance.now() when the request arrived (set by the first hook, server/net/plugin.ts): the
+     * latency in the usage log and metrics. Fastify's reply.elapsedTime needs an onResponse hook,
+     * which adds two listeners to every response.
+     */
+    arrivedAt: number;
   }
 }
 
@@ -106,16 +112,15 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
       if (req.inference) req.inference.counted = true;
       return inProgress === 1 && arrivals === 1 && arrivalsBefore <= 1;
     };
-    // A request stops counting once its answer is being sent (onSend runs for every answer, errors
-    // included), or when its client goes away first.
+    // A request stops counting once its answer is being sent: onSend runs for every answer, errors
+    // included, and for a client that went away meanwhile too. (An onRequestAbort hook would add a
+    // listener to every request.)
+    const metrics = inferenceMetrics(app);
+
     const onSend: onSendHookHandler = function (request, reply, payload, done) {
       finished(request);
+      metrics(request, reply);
       usage.call(this, request, reply, payload, done);
-    };
-    const onResponse = metricsOnResponse(app);
-    const onRequestAbort: onRequestAbortHookHandler = (request, done) => {
-      finished(request);
-      done();
     };
 
     // Inference bodies are parsed here, not by Fastify: JSON, a JSON header with raw bytes, or raw bytes alone.
@@ -162,7 +167,7 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
 
       r.post(`${base}/infer`, {
         config: { access: 'infer' },
-        onSend, onResponse, onRequestAbort, onError: inferOnError,
+        onSend, onError: inferOnError,
         // The body is validated by the protocol decoder against the model's own signature.
         validatorCompiler: () => () => true,
         schema: {
