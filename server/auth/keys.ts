@@ -1,4 +1,4 @@
-import crypto, { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { prepared, type Db } from '../db/database.js';
 import { badRequest, notFound } from '../http/errors.js';
 
@@ -47,12 +47,9 @@ function checkLimits(l: KeyLimits): void {
   }
 }
 
-// crypto.hash (Node ≥ 20.12, not yet in @types/node 20) hashes in one call: 0.3 µs against 0.75 µs
-// for createHash().update().digest(), and the auth hook hashes every request's token.
-const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-const sha256 = oneShot
-  ? (s: string) => oneShot('sha256', s, 'hex')
-  : (s: string) => createHash('sha256').update(s).digest('hex');
+// One-shot crypto.hash: 0.3 µs against 0.75 µs for createHash().update().digest(), and the auth
+// hook hashes every request's token.
+const sha256 = (s: string) => hash('sha256', s, 'hex');
 const checksumOf = (random: string) => sha256(`hearth:${random}`).slice(0, 8);
 
 /** `hearth_<43 chars of base64url: 32 random bytes>_<8 hex checksum>`: typos are caught before any lookup. */
