@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseJournal, readJournal, type JournalEntry } from './journal.js';
 import { createUsageLog } from './log.js';
@@ -7,9 +6,6 @@ import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.j
 import { signingKeyFrom } from './signing.js';
 
 // The body of createUsageLogWorker's thread: the in-process log, on its own connection.
-
-/** Nice value of this thread (Linux): CFS gives it about a third of a normal thread's share under contention. */
-const LOG_THREAD_NICE = 5;
 if (!parentPort) throw new Error('log-thread.js runs only as a worker thread (see log-worker.ts)');
 const port = parentPort;
 const data = workerData as LogThreadData;
@@ -17,18 +13,6 @@ const data = workerData as LogThreadData;
 // `timeout` is SQLite's busy_timeout: the main connection's writers (exports, pruning, the registry)
 // hold the write lock for moments, and BEGIN IMMEDIATE waits for them instead of failing.
 const db = new Database(data.file, { fileMustExist: true, timeout: data.busyTimeoutMs });
-
-// Below the HTTP thread in the scheduler's eyes: records are durable in the journal before their
-// response, so their commit can wait for spare CPU. On Linux a thread's nice value is its own
-// (setpriority on the calling thread), so this leaves the rest of the process alone. Measured on 2
-// cores with the load generator on the same machine (`npm run bench`, usage log on / off): at normal
-// priority 0.78–0.83 at 64 connections and 0.84–0.89 at one, the commits costing ~30 µs of CPU a
-// record under load; at nice 5, 0.86 and 0.95. Under sustained overload the commits fall behind and
-// catch up when it eases; the journal holds the records meanwhile. Elsewhere, or without the right,
-// this is a no-op.
-if (process.platform === 'linux') {
-  try { os.setPriority(LOG_THREAD_NICE); } catch { /* not permitted: stays at normal priority */ }
-}
 db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${data.synchronous}`);
 
