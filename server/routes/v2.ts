@@ -57,6 +57,8 @@ function metadataOf(app: FastifyInstance, v: ModelVersion, listVersions: boolean
       version: String(v.version),
       state: state.state,
       execution_provider: state.provider ?? null,
+      // Runs on the HTTP thread when its request is alone: its measured run in µs (runtime/inline.ts).
+      inline_run_us: app.hearth.models.inlineRunUs(v.name, v.version),
       max_batch_size: v.settings.dynamicBatching && v.signature.inputs.every((s) => s.shape[0] === -1) ? v.settings.maxBatchSize : 0,
     },
   };

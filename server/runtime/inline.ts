@@ -33,6 +33,15 @@ export const INLINE_PROBE_RUNS = 32;
 export const INLINE_UNTIMED_RUNS = 24;
 export const INLINE_MAX_ELEMENT_FACTOR = 16;
 export const INLINE_DEMOTE_US = 2000;
+/**
+ * The probe must not block the HTTP thread for long on a model nowhere near the limit, yet a cold
+ * run is slow (the demo model's first: 1.0–1.3 ms against 10–30 µs warm; 7.5 ms in a worker while
+ * the server was starting, measured here), and one run on a busy machine can be preempted. So the
+ * probe stops at the third run past INLINE_SLOW_FACTOR times `maxRunUs` once four runs have warmed
+ * the session, and at once on any run past INLINE_ABORT_US.
+ */
+export const INLINE_SLOW_FACTOR = 10;
+export const INLINE_ABORT_US = 50_000;
 export const INLINE_DEMOTE_STREAK = 3;
 
 /** onnxruntime-node's native session, synchronous (see nativeBinding). */
@@ -101,10 +110,15 @@ export class InlineSession {
     const fetches = Object.fromEntries(outputNames.map((n) => [n, null]));
     try {
       const times: number[] = [];
+      let slow = 0;
       for (let i = 0; i < INLINE_UNTIMED_RUNS + INLINE_PROBE_RUNS; i++) {
         const started = process.hrtime.bigint();
         session.run(feedsOf(warmup), fetches, {});
-        if (i >= INLINE_UNTIMED_RUNS) times.push(Number(process.hrtime.bigint() - started) / 1000);
+        const us = Number(process.hrtime.bigint() - started) / 1000;
+        if (i >= INLINE_UNTIMED_RUNS) times.push(us);
+        // Far too slow for the HTTP thread: stop blocking it now rather than after every probe run
+        // (three such runs, so that one preempted run on a busy machine does not decide it).
+        if (us > INLINE_ABORT_US || (i >= 4 && us > INLINE_SLOW_FACTOR * maxRunUs && ++slow >= 3)) throw new Error('too slow to run inline');
       }
       times.sort((a, b) => a - b);
       const median = times[times.length >> 1];
@@ -112,7 +126,7 @@ export class InlineSession {
         return new InlineSession(session, outputNames, elementsOf(warmup) * INLINE_MAX_ELEMENT_FACTOR, median);
       }
     } catch {
-      // A model that rejects the zero warm-up input cannot be timed: it stays in the workers.
+      // A model that rejects the zero warm-up input, or is far too slow, stays in the workers.
     }
     session.dispose();
     return undefined;

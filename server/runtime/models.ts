@@ -199,6 +199,12 @@ export class ModelManager {
     return { state: l.state, reason: l.reason, provider: l.placement.provider };
   }
 
+  /** The median run time (µs) of a version that runs on the HTTP thread when alone, or null (see inline.ts). */
+  inlineRunUs(name: string, version: number): number | null {
+    const inline = this.loaded.get(keyOf(name, version))?.inline;
+    return inline?.active ? Math.round(inline.probeUs * 10) / 10 : null;
+  }
+
   /** Loaded, warm, and with at least one session in service (not all lost to a worker crash). */
   isReady(name: string, version: number): boolean {
     const e = this.loaded.get(keyOf(name, version));
@@ -282,15 +288,17 @@ export class ModelManager {
       entry.instances = instances;
       entry.scheduler = new VersionScheduler(this.pool, instances, v.settings, isBatchable(v),
         v.signature.outputs.map((o) => o.name), this.statsOf(v.name, v.version));
+      let warmedUp = false;
       try {
         await entry.scheduler.submit(warmupInputs(v.signature.inputs));
+        warmedUp = true;
         // A fallback stays visible in the version's state, for the admin API and the UI.
         entry.reason = entry.placement.reason.startsWith('fell back') ? entry.placement.reason : '';
       } catch (err) {
         // Some models reject all-zero input; they can still serve real requests.
         entry.reason = `warm-up inference failed: ${err instanceof Error ? err.message : String(err)}`;
       }
-      entry.inline = await this.openInline(entry, v);
+      entry.inline = warmedUp ? await this.openInline(entry, v) : undefined;
       entry.state = 'READY';
       entry.loadedAt = Date.now();
       this.events.onStateChange?.(entry.name, entry.version, 'READY', entry.reason);

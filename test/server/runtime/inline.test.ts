@@ -55,11 +55,17 @@ describe('tiny models on the HTTP thread', () => {
     const after = await executions(s);
     expect(after.executions - before.executions).toBe(5);
     expect(after.worker).toBe(before.worker);
+    // The metadata says so, with the measured run.
+    const meta = await json<{ parameters: { inline_run_us: number | null } }>(fetch(`${s.url}/v2/models/iris`));
+    expect(meta.body.parameters.inline_run_us).toBeGreaterThan(0);
+    expect(meta.body.parameters.inline_run_us).toBeLessThanOrEqual(100);
   });
 
   it('sends requests that overlap another to the workers, joined in batches', async () => {
     s = await startTestServer({ workers: 2 });
     expect((await upload(s, 'slow', slowModel())).status).toBe(201);
+    // About 1 ms a run: far past the limit, so it never runs on the HTTP thread.
+    expect((await json<{ parameters: { inline_run_us: number | null } }>(fetch(`${s.url}/v2/models/slow`))).body.parameters.inline_run_us).toBeNull();
     const fire = await connections(s.url, 24);
     const before = await executions(s);
     // A slow model runs for about 300 ms; requests that arrive meanwhile are not alone.
@@ -78,6 +84,8 @@ describe('tiny models on the HTTP thread', () => {
     const before = await executions(s);
     for (let i = 0; i < 3; i++) expect((await post(`${s.url}/v2/models/iris/infer`, body([FLOWER]))).status).toBe(200);
     expect((await executions(s)).worker - before.worker).toBe(3);
+    const meta = await json<{ parameters: { inline_run_us: number | null } }>(fetch(`${s.url}/v2/models/iris`));
+    expect(meta.body.parameters.inline_run_us).toBeNull();
   });
 
   it('sends a request too large for an inline run to a worker, even alone', async () => {
