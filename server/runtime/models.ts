@@ -273,21 +273,30 @@ export class ModelManager {
     }
   }
 
+  /** Opens the instances where `placement` says; a GPU that fails to load them falls back to the CPU, and says so. */
+  private async openWithFallback(entry: LoadedVersion, v: ModelVersion, placement: Placement): Promise<{ instances: Instance[]; placement: Placement }> {
+    try {
+      return { instances: await this.openInstances(entry, v, placement), placement };
+    } catch (err) {
+      if (placement.provider === 'cpu') throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      this.events.onFallback?.(entry.name, entry.version, placement.provider, why);
+      const cpu = { provider: 'cpu', reason: `fell back to the CPU: ${placement.provider} failed to load (${why})` };
+      return { instances: await this.openInstances(entry, v, cpu), placement: cpu };
+    }
+  }
+
+  private schedulerFor(v: ModelVersion, instances: Instance[]): VersionScheduler {
+    return new VersionScheduler(this.pool, instances, v.settings, isBatchable(v),
+      v.signature.outputs.map((o) => o.name), this.statsOf(v.name, v.version));
+  }
+
   private async doLoad(entry: LoadedVersion, v: ModelVersion): Promise<void> {
     try {
-      let instances: Instance[];
-      try {
-        instances = await this.openInstances(entry, v, entry.placement);
-      } catch (err) {
-        if (entry.placement.provider === 'cpu') throw err;
-        const why = err instanceof Error ? err.message : String(err);
-        this.events.onFallback?.(entry.name, entry.version, entry.placement.provider, why);
-        entry.placement = { provider: 'cpu', reason: `fell back to the CPU: ${entry.placement.provider} failed to load (${why})` };
-        instances = await this.openInstances(entry, v, entry.placement);
-      }
-      entry.instances = instances;
-      entry.scheduler = new VersionScheduler(this.pool, instances, v.settings, isBatchable(v),
-        v.signature.outputs.map((o) => o.name), this.statsOf(v.name, v.version));
+      const opened = await this.openWithFallback(entry, v, entry.placement);
+      entry.placement = opened.placement;
+      entry.instances = opened.instances;
+      entry.scheduler = this.schedulerFor(v, opened.instances);
       let warmedUp = false;
       try {
         await entry.scheduler.submit(warmupInputs(v.signature.inputs));
@@ -368,19 +377,8 @@ export class ModelManager {
   private async swapInstances(entry: LoadedVersion, v: ModelVersion): Promise<void> {
     if (entry.loading) await entry.loading;
     if (entry.state !== 'READY' || !entry.scheduler) return;
-    let placement = this.placementOf(v);
-    let instances: Instance[];
-    try {
-      instances = await this.openInstances(entry, v, placement);
-    } catch (err) {
-      if (placement.provider === 'cpu') throw err;
-      const why = err instanceof Error ? err.message : String(err);
-      this.events.onFallback?.(entry.name, entry.version, placement.provider, why);
-      placement = { provider: 'cpu', reason: `fell back to the CPU: ${placement.provider} failed to load (${why})` };
-      instances = await this.openInstances(entry, v, placement);
-    }
-    const next = new VersionScheduler(this.pool, instances, v.settings, isBatchable(v),
-      v.signature.outputs.map((o) => o.name), this.statsOf(v.name, v.version));
+    const { instances, placement } = await this.openWithFallback(entry, v, this.placementOf(v));
+    const next = this.schedulerFor(v, instances);
     await next.submit(warmupInputs(v.signature.inputs)).catch(() => undefined);
     const old = { scheduler: entry.scheduler, instances: entry.instances };
     entry.scheduler = next;
