@@ -2,6 +2,9 @@ import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
 import { toOrtType } from '../protocol/datatypes.js';
 import type { Tensor } from '../protocol/tensor.js';
+import type { ModelVersion } from '../registry/registry.js';
+import { ExecutionError, type InferOutcome } from './scheduler.js';
+import type { VersionStats } from './stats.js';
 import type { OrtTensorType, WireTensor } from './messages.js';
 import { fromWire } from './wire.js';
 
@@ -154,9 +157,36 @@ export class InlineSession {
     return { outputs, computeNs };
   }
 
+  /** Runs one request and counts it in the version's statistics as the scheduler counts its runs. */
+  serve(inputs: Tensor[], stats: VersionStats): InferOutcome {
+    const rows = inputs[0]?.shape[0] ?? 1;
+    let result;
+    try {
+      result = this.run(inputs);
+    } catch (err) {
+      throw new ExecutionError(400, `The model could not run on this input: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    stats.add('queue', 0);
+    stats.execution(rows, 0, result.computeNs, 0);
+    stats.add('compute_infer', result.computeNs);
+    stats.lastInference = Date.now();
+    return { outputs: result.outputs, batchSize: rows, queueNs: 0, computeNs: result.computeNs };
+  }
+
   release(): void {
     this.demoted = true;
     this.session.dispose();
+  }
+}
+
+/** The inline session of a version that qualifies (CPU, small file, measured run under `maxUs`), else undefined. */
+export async function openInline(v: ModelVersion, path: string, provider: string, warmup: Tensor[], maxUs: number): Promise<InlineSession | undefined> {
+  if (maxUs <= 0 || provider !== 'cpu' || v.size > INLINE_MAX_FILE_BYTES) return undefined;
+  try {
+    return await InlineSession.open(path, v.signature.outputs.map((o) => o.name), warmup, maxUs);
+  } catch {
+    // The workers loaded it; anything the HTTP thread cannot do with it just keeps it there.
+    return undefined;
   }
 }
 

@@ -5,9 +5,9 @@ import type { BlobStore } from '../registry/blobs.js';
 import type { ModelVersion, Registry } from '../registry/registry.js';
 import { VersionHealth } from './version-health.js';
 import { ResponseCache } from './cache.js';
-import { InlineSession, INLINE_MAX_FILE_BYTES } from './inline.js';
+import { openInline, type InlineSession } from './inline.js';
 import type { WorkerPool } from './pool.js';
-import { ExecutionError, VersionScheduler, type InferOutcome, type Instance } from './scheduler.js';
+import { VersionScheduler, type InferOutcome, type Instance } from './scheduler.js';
 import { VersionStats } from './stats.js';
 
 export type VersionState = 'UNAVAILABLE' | 'LOADING' | 'READY' | 'UNLOADING';
@@ -307,7 +307,9 @@ export class ModelManager {
         // Some models reject all-zero input; they can still serve real requests.
         entry.reason = `warm-up inference failed: ${err instanceof Error ? err.message : String(err)}`;
       }
-      entry.inline = warmedUp ? await this.openInline(entry, v) : undefined;
+      entry.inline = warmedUp
+        ? await openInline(v, this.blobs.pathOf(v.sha256), entry.placement.provider, warmupInputs(v.signature.inputs), this.options.inlineMaxUs ?? 0)
+        : undefined;
       entry.state = 'READY';
       entry.loadedAt = Date.now();
       this.events.onStateChange?.(entry.name, entry.version, 'READY', entry.reason);
@@ -316,18 +318,6 @@ export class ModelManager {
       const why = loadError(err, this.blobs.root);
       this.events.onStateChange?.(entry.name, entry.version, 'UNAVAILABLE', why);
       throw unavailable(`Model "${entry.name}" version ${entry.version} could not be loaded: ${why}`, 5);
-    }
-  }
-
-  /** The inline session, where the version qualifies (CPU, small file, measured run under the limit). */
-  private async openInline(entry: LoadedVersion, v: ModelVersion): Promise<InlineSession | undefined> {
-    const maxUs = this.options.inlineMaxUs ?? 0;
-    if (maxUs <= 0 || entry.placement.provider !== 'cpu' || v.size > INLINE_MAX_FILE_BYTES) return undefined;
-    try {
-      return await InlineSession.open(this.blobs.pathOf(v.sha256), v.signature.outputs.map((o) => o.name), warmupInputs(v.signature.inputs), maxUs);
-    } catch {
-      // The workers loaded it; anything the HTTP thread cannot do with it just keeps it there.
-      return undefined;
     }
   }
 
@@ -458,25 +448,10 @@ export class ModelManager {
     const inline = opts.alone === true && entry.inline !== undefined && entry.scheduler.idle &&
       (v.settings.maxQueueDelayUs === 0 || !v.settings.dynamicBatching) && entry.inline.accepts(inputs);
     const outcome = inline && entry.inline
-      ? this.runInline(entry.inline, inputs, stats)
+      ? entry.inline.serve(inputs, stats)
       : await entry.scheduler.submit(inputs, opts.timeoutUs);
     if (cacheKey) this.cache.set(cacheKey, outcome.outputs);
     return { ...outcome, cached: false };
-  }
-
-  private runInline(inline: InlineSession, inputs: Tensor[], stats: VersionStats): InferOutcome {
-    const rows = inputs[0]?.shape[0] ?? 1;
-    let result;
-    try {
-      result = inline.run(inputs);
-    } catch (err) {
-      throw new ExecutionError(400, `The model could not run on this input: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    stats.add('queue', 0);
-    stats.execution(rows, 0, result.computeNs, 0);
-    stats.add('compute_infer', result.computeNs);
-    stats.lastInference = Date.now();
-    return { outputs: result.outputs, batchSize: rows, queueNs: 0, computeNs: result.computeNs };
   }
 
   async close(): Promise<void> {

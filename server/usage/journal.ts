@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import type { NewRecord } from './record.js';
 
@@ -161,5 +162,15 @@ export class UsageJournal {
     this.write();
     this.closed = true;
     closeSync(this.fd);
+  }
+}
+
+/** The last journal entry the database in `file` has committed (chain_state.journal_seq). */
+export function committedJournalSeq(file: string): number {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT journal_seq FROM chain_state WHERE id = 1').pluck().get() as number | undefined) ?? 0;
+  } finally {
+    db.close();
   }
 }

@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { UsageJournal, type JournalOptions } from './journal.js';
+import { committedJournalSeq, UsageJournal, type JournalOptions } from './journal.js';
 import { USAGE_LOG_DEFAULTS, type UsageLog, type UsageLogOptions, type UsageLogStats } from './log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
 import { adminFields, inferenceFields, type NewRecord } from './record.js';
@@ -344,14 +343,4 @@ export function createUsageLogWorker(
       return current?.worker ?? null;
     },
   };
-}
-
-/** The last journal entry the database has committed (chain_state.journal_seq). */
-function committedJournalSeq(file: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT journal_seq FROM chain_state WHERE id = 1').pluck().get() as number | undefined) ?? 0;
-  } finally {
-    db.close();
-  }
 }
