@@ -18,9 +18,12 @@ declare module 'fastify' {
   }
 }
 
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (::ffff:127.x): the machine's own clients. */
-export function isLoopback(address: string | undefined): boolean {
-  return isLoopbackAddress(address);
+/**
+ * A client on this machine: its socket is loopback and no trusted proxy forwarded it. The
+ * socket decides, not X-Forwarded-For: a client behind a trusted proxy could claim 127.0.0.1.
+ */
+export function isLocalClient(request: FastifyRequest, proxied: boolean): boolean {
+  return isLoopbackAddress(request.socket.remoteAddress) && !(proxied && request.headers['x-forwarded-for'] !== undefined);
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -43,6 +46,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   // Hashed once: each request's token is hashed once too, and that hash both checks the admin
   // token (compared in constant time, length included) and finds an API key.
   const adminHash = Buffer.from(tokenHash(app.hearth.adminToken), 'hex');
+  const proxied = config.trustProxy.length > 0;
 
   app.addHook('onRequest', (request, _reply, done) => {
     try {
@@ -70,7 +74,9 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       throw unauthorized('The admin token is not valid.');
     }
     if (token === undefined || token === '') {
-      if (isLoopback(request.ip) && !config.requireApiKey) return;
+      // A page of another origin is not the machine's own client even from a loopback browser:
+      // without this, any site the CORS list names could drive a keyless loopback server.
+      if (!config.requireApiKey && request.corsOrigin === undefined && isLocalClient(request, proxied)) return;
       throw unauthorized('This server needs an API key: send "Authorization: Bearer <key>". The admin creates keys with "hearth key create".');
     }
     const key = keys.authenticateHashed(token, hash as string);

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { HttpError } from '../http/errors.js';
 import { normalizeAddress } from './cidr.js';
 import { NetworkControl } from './control.js';
+import { HostCheck } from './host-check.js';
 import { NetworkStore } from './settings.js';
 import type { TlsInfo } from './tls.js';
 
@@ -42,6 +43,7 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
   const control = new NetworkControl(new NetworkStore(app.hearth.db), app.hearth.config, opts.tls ?? null);
   app.decorate('network', control);
   app.decorateRequest('corsOrigin', undefined);
+  const hosts = new HostCheck(app.hearth.config.allowedHosts);
 
   // Callback-style hooks: an async hook costs a promise and a microtask turn on every request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -51,6 +53,11 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
       // Closing the connection lets the server answer without reading what the client still sends.
       return done(new HttpError(403, `Your address ${address ? normalizeAddress(address) : '(unknown)'} is not in this server's client allowlist; ` +
         'the admin can add it with "hearth network allow --add ADDRESS/32".', { connection: 'close' }));
+    }
+    const host = request.headers.host;
+    if (!hosts.allows(host)) {
+      return done(new HttpError(403, `This server does not answer to the name "${String(host).slice(0, 100)}" (a page may be trying DNS rebinding). ` +
+        'Use its address or host name, or the admin can allow the name with "hearth serve --allowed-hosts NAME".'));
     }
     const origin = request.headers.origin;
     if (origin === undefined || sameOrigin(request, origin)) return done();
