@@ -72,6 +72,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--cors <origins>', 'web origins whose pages may call the API, comma-separated (default: none)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .option('--rate-limit <n>', 'default requests per second per API key (default: none)', Number)
     .option('--max-concurrent <n>', 'default requests in flight per API key (default: none)', int('--max-concurrent'))
+    .option('--rejected-rate <n>', 'refused requests (bad key, unknown model) a client address may cause per second before it gets 429; loopback not counted (default 10; 0: no limit)', Number)
     .option('--allowed-hosts <names>', 'host names clients may use besides the addresses, localhost and this machine\'s name, comma-separated; "*.example.org" for subdomains (env HEARTH_ALLOWED_HOSTS)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
     .option('--max-header-size <bytes>', 'largest request head (default 16 KiB)', int('--max-header-size'))
     .option('--trust-proxy <list>', 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (env HEARTH_TRUST_PROXY)')
@@ -81,14 +82,14 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .action(async (o: {
       host?: string; port?: number; dataDir?: string; requireApiKey?: boolean; workers?: number; bodyLimit?: number;
       demoModels: boolean; usageLog: boolean; usageFsync?: boolean; inlineMaxUs?: number; logLevel?: Config['logLevel'];
-      tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number; trustProxy?: string; allowedHosts?: string[];
+      tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number; trustProxy?: string; allowedHosts?: string[]; rejectedRate?: number;
       follow?: string; followToken?: string; followIntervalMs?: number;
     }) => {
       const config = resolveConfig({
         host: o.host, port: o.port, dataDir: o.dataDir, requireApiKey: o.requireApiKey ?? false, workers: o.workers,
         bodyLimitBytes: o.bodyLimit, demoModels: o.demoModels, usageLog: o.usageLog, usageFsync: o.usageFsync ?? false, inlineMaxUs: o.inlineMaxUs, logLevel: o.logLevel ?? 'warn',
         tls: o.tls, tlsCert: o.tlsCert, tlsKey: o.tlsKey, allow: o.allow, corsOrigins: o.cors,
-        ratePerSecond: o.rateLimit, maxConcurrent: o.maxConcurrent, maxHeaderBytes: o.maxHeaderSize, allowedHosts: o.allowedHosts,
+        ratePerSecond: o.rateLimit, maxConcurrent: o.maxConcurrent, maxHeaderBytes: o.maxHeaderSize, allowedHosts: o.allowedHosts, rejectedPerSecond: o.rejectedRate,
         trustProxy: o.trustProxy?.split(',').map((x) => x.trim()).filter(Boolean),
         followUrl: o.follow, followToken: o.followToken, followIntervalMs: o.followIntervalMs,
       });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../http/errors.js';
-import { isLoopbackAddress } from '../net/cidr.js';
+import { isLocalClient } from '../net/local-client.js';
 import { timingSafeEqual } from 'node:crypto';
 import { tokenHash, type ApiKey, type Scope } from './keys.js';
 
@@ -16,14 +16,6 @@ declare module 'fastify' {
     /** What a route needs: nothing, an admin token, or an API key scope. */
     access?: 'public' | 'admin' | Scope;
   }
-}
-
-/**
- * A client on this machine: its socket is loopback and no trusted proxy forwarded it. The
- * socket decides, not X-Forwarded-For: a client behind a trusted proxy could claim 127.0.0.1.
- */
-export function isLocalClient(request: FastifyRequest, proxied: boolean): boolean {
-  return isLoopbackAddress(request.socket.remoteAddress) && !(proxied && request.headers['x-forwarded-for'] !== undefined);
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -57,6 +49,19 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     }
   });
 
+  /**
+   * A request without valid credentials from an address refused too often (net/rejections.ts)
+   * gets 429: it slows key and token guessing, and costs less than what it would be refused for.
+   * Valid credentials are never throttled here, so a client sharing a NAT address is not hurt.
+   */
+  function throttle(request: FastifyRequest): void {
+    const wait = app.rejectionBudget.retryAfter(request.ip);
+    if (wait > 0) {
+      throw new HttpError(429, `Too many refused requests from your address; try again in ${wait} s. ` +
+        'Check the API key or token your client sends.', { 'retry-after': String(wait) });
+    }
+  }
+
   function authorize(request: FastifyRequest): void {
     const access = request.routeOptions.config.access ?? 'public';
     if (access === 'public') return;
@@ -66,7 +71,9 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       request.isAdmin = true;
       return;
     }
+    const local = isLocalClient(request, proxied);
     if (access === 'admin') {
+      if (!local) throttle(request);
       if (token === undefined) throw unauthorized('This admin route needs the admin token: send "Authorization: Bearer <admin token>".');
       if (token.startsWith('hearth_') && !token.startsWith('hearth_admin_')) {
         throw unauthorized('API keys cannot call admin routes; use the admin token.');
@@ -76,17 +83,21 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     if (token === undefined || token === '') {
       // A page of another origin is not the machine's own client even from a loopback browser:
       // without this, any site the CORS list names could drive a keyless loopback server.
-      if (!config.requireApiKey && request.corsOrigin === undefined && isLocalClient(request, proxied)) return;
+      if (!config.requireApiKey && request.corsOrigin === undefined && local) return;
+      if (!local) throttle(request);
       throw unauthorized('This server needs an API key: send "Authorization: Bearer <key>". The admin creates keys with "hearth key create".');
     }
     const key = keys.authenticateHashed(token, hash as string);
-    if (!key) throw unauthorized('The API key is not valid (unknown, revoked or expired).');
+    if (!key) {
+      if (!local) throttle(request);
+      throw unauthorized('The API key is not valid (unknown, revoked or expired).');
+    }
     if (!key.scopes.includes(access)) {
       throw new HttpError(403, `This API key lacks the "${access}" scope this route needs.`);
     }
     request.apiKey = key;
   }
-}, { name: 'hearth-auth' });
+}, { name: 'hearth-auth', dependencies: ['hearth-network'] });
 
 /** Refuses a key limited to other models; called by routes once they know the model. */
 export function checkModelAccess(request: FastifyRequest, model: string): void {

@@ -3,7 +3,10 @@ import fp from 'fastify-plugin';
 import { HttpError } from '../http/errors.js';
 import { normalizeAddress } from './cidr.js';
 import { NetworkControl } from './control.js';
+import { Counter } from 'prom-client';
 import { HostCheck } from './host-check.js';
+import { isLocalClient } from './local-client.js';
+import { RejectionBudget, RejectionSummaries, REJECTED_STATUSES } from './rejections.js';
 import { NetworkStore } from './settings.js';
 import type { TlsInfo } from './tls.js';
 
@@ -11,6 +14,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Exposure, client allowlist, CORS and rate limits in force. */
     network: NetworkControl;
+    /** Refused requests waiting to be summarised in the usage log; usage reads flush them first. */
+    rejections: RejectionSummaries;
+    /** Refusals per client address; the auth plugin answers 429 to an address past its budget. */
+    rejectionBudget: RejectionBudget;
   }
   interface FastifyRequest {
     /** The request's Origin when CORS allows it; the response then names it. */
@@ -19,6 +26,19 @@ declare module 'fastify' {
 }
 
 const PREFLIGHT_MAX_AGE_S = 600;
+/** An address may be refused this many seconds' worth of its rate at once. */
+const REJECTED_BURST_SECONDS = 10;
+/** How often the rejected-request summaries go to the usage log. */
+const REJECTED_SUMMARY_MS = 60_000;
+
+function errorText(payload: string): string | null {
+  try {
+    const e = (JSON.parse(payload) as { error?: unknown }).error;
+    return typeof e === 'string' ? e.slice(0, 300) : null;
+  } catch {
+    return null;
+  }
+}
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 const ALLOWED_HEADERS = 'authorization, content-type, inference-header-content-length, x-request-id';
 const EXPOSED_HEADERS = 'inference-header-content-length, retry-after, x-request-id';
@@ -43,7 +63,19 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
   const control = new NetworkControl(new NetworkStore(app.hearth.db), app.hearth.config, opts.tls ?? null);
   app.decorate('network', control);
   app.decorateRequest('corsOrigin', undefined);
-  const hosts = new HostCheck(app.hearth.config.allowedHosts);
+  const { config, usage, observability } = app.hearth;
+  const hosts = new HostCheck(config.allowedHosts);
+  const proxied = config.trustProxy.length > 0;
+  const budget = new RejectionBudget({ perSecond: config.rejectedPerSecond, burst: config.rejectedPerSecond * REJECTED_BURST_SECONDS });
+  const summaries = new RejectionSummaries((action) => usage.appendAdmin(action));
+  app.decorate('rejections', summaries);
+  app.decorate('rejectionBudget', budget);
+  const rejected = new Counter({
+    name: 'hearth_rejected_requests_total', help: 'Requests refused before they reached a model (401, 403, 404, 429), by status; summarised in the usage log.',
+    labelNames: ['status'], registers: [observability.metrics.registry],
+  });
+  const flushTimer = setInterval(() => { summaries.flush().catch((error: unknown) => app.log.error({ err: error }, 'writing the rejected-request summaries failed')); }, REJECTED_SUMMARY_MS);
+  flushTimer.unref();
 
   // Callback-style hooks: an async hook costs a promise and a microtask turn on every request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -83,6 +115,18 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
   });
 
   app.addHook('onSend', (request, reply, payload, done) => {
+    const status = reply.statusCode;
+    if (REJECTED_STATUSES.has(status) && request.inference === undefined) {
+      rejected.labels(String(status)).inc();
+      const client = request.ip ?? 'unknown';
+      // The machine's own clients are not budgeted, as they need no key (and may be a proxy).
+      if (!isLocalClient(request, proxied)) budget.charge(client);
+      summaries.add({
+        client, status, keyId: request.apiKey?.id ?? null, time: Date.now(),
+        model: (request.params as { name?: string } | undefined)?.name ?? null,
+        reason: typeof payload === 'string' ? errorText(payload) : null,
+      });
+    }
     if (request.corsOrigin !== undefined) {
       void reply.header('access-control-allow-origin', request.corsOrigin);
       void reply.header('access-control-expose-headers', EXPOSED_HEADERS);
@@ -91,7 +135,11 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
     done(null, payload);
   });
 
-  app.addHook('preClose', async () => { await control.close(); });
+  app.addHook('preClose', async () => {
+    clearInterval(flushTimer);
+    await summaries.flush();
+    await control.close();
+  });
   app.addHook('onClose', async () => { await control.drain(); });
 }, { name: 'hearth-network' });
 

@@ -82,11 +82,22 @@ export class Registry {
     this.memo = memo;
   }
 
-  private remember<T>(key: string, compute: () => T): T {
-    if (this.memo.has(key)) return this.memo.get(key) as T;
+  /**
+   * Remembers only answers that name something registered, so the memo is as small as the
+   * registry: a client asking for 30,000 made-up names must not grow it (misses cost one indexed
+   * SELECT each, a few µs).
+   */
+  private remember<T>(key: string, compute: () => T | undefined): T | undefined {
+    const hit = this.memo.get(key) as T | undefined;
+    if (hit !== undefined) return hit;
     const value = compute();
-    this.memo.set(key, value);
+    if (value !== undefined) this.memo.set(key, value);
     return value;
+  }
+
+  /** How many lookups are remembered (for tests and diagnostics). */
+  get rememberedLookups(): number {
+    return this.memo.size;
   }
 
   /** Drops cached lookups; every method that writes calls it. */
@@ -114,7 +125,7 @@ export class Registry {
   }
 
   hasModel(name: string): boolean {
-    return this.remember(`m\u0000${name}`, () => this.readHasModel(name));
+    return this.remember(`m\u0000${name}`, () => this.readHasModel(name) || undefined) ?? false;
   }
 
   private readHasModel(name: string): boolean {
@@ -159,16 +170,19 @@ export class Registry {
 
   /** The version an unversioned URL serves: the `production` alias, else the newest version. */
   resolveDefault(name: string): number {
-    const alias = this.aliasVersion(name, 'production');
-    if (alias !== undefined) return alias;
-    const row = this.remember(`max\u0000${name}`, () => prepared(this.db, 
-      'SELECT MAX(v.version) AS v FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?',
-    ).get(name) as { v: number | null });
-    if (row.v === null) {
+    const v = this.remember(`d\u0000${name}`, () => this.readAlias(name, 'production') ?? this.readMaxVersion(name));
+    if (v === undefined) {
       if (!this.hasModel(name)) throw notFound(`There is no model named "${name}".`);
       throw notFound(`Model "${name}" has no versions.`);
     }
-    return row.v;
+    return v;
+  }
+
+  private readMaxVersion(name: string): number | undefined {
+    const row = prepared(this.db,
+      'SELECT MAX(v.version) AS v FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = ?',
+    ).get(name) as { v: number | null };
+    return row.v ?? undefined;
   }
 
   /** Resolves a version reference: a number, an alias name, or undefined for the default. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance, onSendHookHandler } from 'fastify';
+import { REJECTED_STATUSES } from '../net/rejections.js';
 
 function byteLength(payload: unknown): number {
   if (typeof payload === 'string') return Buffer.byteLength(payload);
@@ -18,7 +19,7 @@ function reasonOf(payload: unknown): string | null {
 /**
  * The /infer routes' onSend hook: one usage record per inference request, durable (written to the
  * usage journal) before the response leaves, so a process killed after answering has the record of
- * that answer. Hashing and the SQLite commit come after, in the log's thread.
+ * that answer (refused requests are summarised instead, see net/rejections.ts). Hashing and the SQLite commit come after, in the log's thread.
  */
 export function usageOnSend(app: FastifyInstance): onSendHookHandler {
   const { usage } = app.hearth;
@@ -26,6 +27,9 @@ export function usageOnSend(app: FastifyInstance): onSendHookHandler {
     const params = request.params as { name?: string; version?: string };
     const inf = request.inference;
     const status = reply.statusCode;
+    // Refused before reaching a model: summarised per client by the network plugin, not one
+    // chained record each (a client without a key could otherwise fill the disk).
+    if (inf === undefined && REJECTED_STATUSES.has(status)) return done(null, payload);
     const ok = status < 400;
     usage.record({
       requestId: request.id,

@@ -27,7 +27,9 @@ export async function usageRoutes(app: FastifyInstance): Promise<void> {
   r.addHook('onRoute', (route) => { route.config = { ...(route.config ?? {}), access: 'admin' }; });
   // Records are committed a few milliseconds after their response (the journal made them durable
   // before it): every read here first commits what is pending, so a request just answered is listed.
-  r.addHook('preHandler', (_req, _reply, done) => { app.hearth.usage.flush().then(() => done(), done); });
+  r.addHook('preHandler', (_req, _reply, done) => {
+    app.rejections.flush().then(() => app.hearth.usage.flush()).then(() => done(), done);
+  });
 
   r.get('/usage', {
     schema: {

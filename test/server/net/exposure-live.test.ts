@@ -168,7 +168,7 @@ describe('shutting down while exposed on one interface', () => {
     const done = new Promise<void>((resolve) => sock.once('close', () => resolve()));
     await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
     const received = new Promise<void>((resolve) => s.app.server.once('request', () => resolve()));
-    sock.write(`POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    sock.write(`POST /v2/models/iris/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
     // The server has the request's head and waits for the rest of its body; now it is told to stop.
     await received;
     const closing = s.close();

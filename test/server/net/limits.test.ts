@@ -37,12 +37,12 @@ describe('limits on what one client can hold', () => {
   });
 
   it('closes a client that never finishes its request head', async () => {
-    const got = await exchange(port, 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    const got = await exchange(port, 'GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
     expect(got).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('closes a client that sends its head but not the body it announced', async () => {
-    const got = await exchange(port, 'POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"inputs":');
+    const got = await exchange(port, 'POST /v2/models/iris/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"inputs":');
     expect(got).toMatch(/^HTTP\/1\.1 408 /);
     // And it still serves everyone else.
     expect((await fetch(`${s.url}/v2/health/live`)).status).toBe(200);
