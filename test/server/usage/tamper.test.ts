@@ -118,7 +118,7 @@ describe('a database editor without the signing key', () => {
     await serve(35);
     await stop();
     rewriteRecord(file, 12, (r) => ({ ...r, client: '10.9.9.9' }));
-    unlinkSync(checkpoints);
+    rmSync(checkpoints, { force: true });
 
     const bundle = await exportTo('forged.jsonl');
     const result = await verifyBundle(readFileText(bundle), { fingerprint: key.fingerprint });
@@ -156,7 +156,7 @@ describe('a database editor without the signing key', () => {
       await stop();
       const older = await exportTo('old.jsonl');
       deleteTail(file, 3);
-      unlinkSync(checkpoints);
+      rmSync(checkpoints, { force: true });
       const newer = await exportTo('new.jsonl');
       expect((await verifyBundle(readFileText(newer))).ok).toBe(true);
       const { code, err } = await run(older, newer);
@@ -169,7 +169,7 @@ describe('a database editor without the signing key', () => {
       await stop();
       const older = await exportTo('old.jsonl');
       rewriteRecord(file, 24, (r) => ({ ...r, status: 500 }));
-      unlinkSync(checkpoints);
+      rmSync(checkpoints, { force: true });
       const newer = await exportTo('new.jsonl');
       expect((await verifyBundle(readFileText(newer))).ok).toBe(true);
       const { code, err } = await run(older, newer);
