@@ -9,7 +9,7 @@ import { DatabaseTooNewError } from './db/database.js';
 import { displayUrl } from './follow/leader-client.js';
 import { formatSystem, type SystemSnapshot } from './hardware/index.js';
 import { startServer } from './serve.js';
-import { runVerifyCommand } from './usage/index.js';
+import { runExtendsCommand, runVerifyCommand } from './usage/index.js';
 import { VERSION } from './version.js';
 
 type Out = { log: (s: string) => void; error: (s: string) => void };
@@ -285,10 +285,18 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
   audit.command('verify')
     .description('Check an exported audit bundle offline: exit 0 when intact, else the first bad record')
     .argument('<bundle>', 'the .jsonl bundle from "hearth audit export" or GET /admin/v1/audit/export')
+    .argument('[newer]', 'with --extends: the newer bundle, which must continue <bundle> with nothing removed or changed')
+    .option('--extends', 'check that the second bundle continues the first (the first is the one kept from before)')
     .option('--pubkey <file>', 'PEM public key to pin (from GET /admin/v1/audit/key)')
     .option('--fingerprint <hex>', 'signing key fingerprint to pin (shown by "hearth system" and the admin UI)')
-    .action(async (bundle: string, o: { pubkey?: string; fingerprint?: string }) => {
-      const code = await runVerifyCommand(bundle, { ...o, print: out.log, printError: out.error });
+    .action(async (bundle: string, newer: string | undefined, o: { pubkey?: string; fingerprint?: string; extends?: boolean }) => {
+      const { extends: isExtends, ...pins } = o;
+      if (isExtends !== (newer !== undefined)) {
+        out.error('usage: hearth audit verify FILE, or hearth audit verify --extends OLD NEW');
+        throw new CommanderError(2, 'hearth.audit.usage', 'bad arguments');
+      }
+      const io = { ...pins, print: out.log, printError: out.error };
+      const code = newer === undefined ? await runVerifyCommand(bundle, io) : await runExtendsCommand(bundle, newer, io);
       if (code !== 0) throw new CommanderError(code, 'hearth.audit.failed', 'verification failed');
     });
 

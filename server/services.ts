@@ -12,6 +12,7 @@ import { ModelManager, type DeviceBudget, type Placement, type PlacementResolver
 import { WorkerPool } from './runtime/pool.js';
 import { createUsageLogWorker, type UsageLogWorker } from './usage/log-worker.js';
 import { loadOrCreateSigningKey, type SigningKey } from './usage/signing.js';
+import { CHECKPOINT_FILE } from './usage/checkpoint-file.js';
 import type { AdminAction } from './usage/types.js';
 
 /** The usage log's write-ahead journal in the data dir (see server/usage/journal.ts). */
@@ -80,6 +81,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
     enabled: config.usageLog, signer: signingKey, maxDelayMs: 0,
     synchronous: db.pragma('synchronous', { simple: true }) as number,
     journal: { file: path.join(config.dataDir, USAGE_JOURNAL_FILE), fsync: config.usageFsync },
+    checkpointFile: path.join(config.dataDir, CHECKPOINT_FILE),
   });
   const recordAdmin = async (e: AdminEvent) => {
     await usage.appendAdmin({

@@ -1,6 +1,6 @@
 import { OBSERVABILITY_SCHEMA_SQL } from '../observability/schema.js';
 import { KEY_LIMITS_SQL } from '../auth/schema.js';
-import { USAGE_JOURNAL_SQL, USAGE_SCHEMA_SQL } from '../usage/schema.js';
+import { AUDIT_KEYS_SQL, USAGE_JOURNAL_SQL, USAGE_SCHEMA_SQL } from '../usage/schema.js';
 
 /** Append-only: a shipped migration is never edited, only followed by a new one. */
 export const MIGRATIONS: readonly string[] = [
@@ -65,4 +65,6 @@ export const MIGRATIONS: readonly string[] = [
   KEY_LIMITS_SQL,
   // 5: the usage journal: the number of the last journal entry committed to records
   USAGE_JOURNAL_SQL,
+  // 6: the audit key history and the start of the checkpoint-interval rule
+  AUDIT_KEYS_SQL,
 ];

@@ -2,7 +2,10 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { badRequest } from '../http/errors.js';
+import path from 'node:path';
+import { badRequest, conflict } from '../http/errors.js';
+import { AuditChainRefused } from '../usage/chain-guard.js';
+import { CHECKPOINT_FILE } from '../usage/checkpoint-file.js';
 import { exportBundle, exportUsage, pruneBefore, queryUsage, summarizeUsage } from '../usage/index.js';
 import { errors } from './schemas.js';
 
@@ -92,16 +95,32 @@ export async function usageRoutes(app: FastifyInstance): Promise<void> {
     schema: {
       tags: ['admin'], summary: 'An audit bundle (JSON Lines) that `hearth audit verify` checks offline',
       querystring: Type.Object(RangeQuery),
-      response: { ...errors(400, 401) },
+      response: { ...errors(400, 401, 409) },
     },
   }, async (req, reply) => {
     const range = { from: parseTime('from', req.query.from), to: parseTime('to', req.query.to) };
-    // The export is itself an audited action, and is committed before the bundle is cut.
-    await app.hearth.recordAdmin({ action: 'export', ip: req.ip, detail: { what: 'audit-bundle', ...range } });
-    await app.hearth.usage.flush();
-    return reply
-      .header('content-type', 'application/x-ndjson')
-      .header('content-disposition', `attachment; filename="hearth-audit-${stamp()}.jsonl"`)
-      .send(Readable.from(exportBundle(db, { ...range, signer: signingKey })));
+    // A chain that no longer holds its signed checkpoints is not signed again (409, with why).
+    const refused = app.hearth.usage.refused;
+    if (refused) throw conflict(refused);
+    const checkpointFile = path.join(app.hearth.config.dataDir, CHECKPOINT_FILE);
+    try {
+      // The export is itself an audited action, and is committed before the bundle is cut.
+      await app.hearth.recordAdmin({ action: 'export', ip: req.ip, detail: { what: 'audit-bundle', ...range } });
+      await app.hearth.usage.flush();
+      const bundle = exportBundle(db, { ...range, signer: signingKey, checkpointFile });
+      // The first chunk comes before the status is sent, so a refusal is still a clean 409.
+      const first = await bundle.next();
+      async function* rest(): AsyncGenerator<string> {
+        if (!first.done) yield first.value;
+        yield* bundle;
+      }
+      return reply
+        .header('content-type', 'application/x-ndjson')
+        .header('content-disposition', `attachment; filename="hearth-audit-${stamp()}.jsonl"`)
+        .send(Readable.from(rest()));
+    } catch (error) {
+      if (error instanceof AuditChainRefused) throw conflict(error.message);
+      throw error;
+    }
   });
 }

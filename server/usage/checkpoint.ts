@@ -33,20 +33,28 @@ export function lastSignedSeq(db: Database, key: SigningKey): number {
 
 /**
  * Signs record `seq` as it is stored now, unless this key already signed it. Runs in its own
- * BEGIN IMMEDIATE transaction; returns the seq signed, or null when there was nothing to sign.
+ * BEGIN IMMEDIATE transaction, after `before` (which may throw to refuse); returns the checkpoint
+ * signed, or null when there was nothing to sign.
  */
-export function ensureCheckpointAt(db: Database, key: SigningKey, seq: number, now: number): number | null {
+export function ensureCheckpointAt(
+  db: Database,
+  key: SigningKey,
+  seq: number,
+  now: number,
+  before: () => void = () => {},
+): Checkpoint | null {
   const find = db.prepare('SELECT 1 FROM checkpoints WHERE seq = ? AND key_fingerprint = ?');
   const hashOf = db.prepare('SELECT hash FROM records WHERE seq = ?');
   const insert = prepareInsertCheckpoint(db);
   return db
-    .transaction((): number | null => {
+    .transaction((): Checkpoint | null => {
+      before();
       if (find.get(seq, key.fingerprint)) return null;
       const row = hashOf.get(seq) as { hash: string } | undefined;
       if (!row) return null;
       const cp = signCheckpoint(key, seq, row.hash, now);
       insert.run(cp.seq, cp.hash, cp.time, cp.signature, key.fingerprint);
-      return seq;
+      return cp;
     })
     .immediate();
 }

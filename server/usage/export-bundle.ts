@@ -2,8 +2,12 @@ import Database, { type Database as DatabaseT } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { BUNDLE_FORMAT, LINE_KEYS, type EndPayload } from './bundle-format.js';
 import { canonicalJson } from './canonical.js';
-import { ensureCheckpointAt, type Checkpoint } from './checkpoint.js';
+import { ensureCheckpointAt } from './checkpoint.js';
+import { appendCheckpoints, type FileCheckpoint } from './checkpoint-file.js';
+import { assertChainHolds, fileAnchor, lastDbCheckpoint } from './chain-guard.js';
 import { SELECT_HEAD, type HeadRow } from './chain-state.js';
+import { keyHistory, trustedKeys } from './key-history.js';
+import { USAGE_LOG_DEFAULTS } from './log.js';
 import { selectField } from './record.js';
 import { signPayload, type SigningKey } from './signing.js';
 import type { RecordFields, StoredRecord } from './types.js';
@@ -23,6 +27,10 @@ export interface ExportBundleOptions {
   /** ms epoch, exclusive: it ends at the last record with time < to. */
   to?: number;
   signer: SigningKey;
+  /** The interval the log signs at (createUsageLog's checkpointEvery): the header promises it. */
+  checkpointEvery?: number;
+  /** The checkpoint file: the export refuses a chain that no longer holds its newest checkpoint. */
+  checkpointFile?: string | null;
   now?: () => number;
   linesPerChunk?: number;
 }
@@ -33,15 +41,31 @@ export interface ExportBundleOptions {
  */
 export async function* exportBundle(
   db: DatabaseT,
-  { from, to, signer, now = Date.now, linesPerChunk = 1000 }: ExportBundleOptions,
+  {
+    from,
+    to,
+    signer,
+    checkpointEvery = USAGE_LOG_DEFAULTS.checkpointEvery,
+    checkpointFile = null,
+    now = Date.now,
+    linesPerChunk = 1000,
+  }: ExportBundleOptions,
 ): AsyncGenerator<string, void, undefined> {
   if (db.memory) throw new Error('audit export needs a database file (it reads through a second connection)');
   for (const [name, bound] of Object.entries({ from, to })) {
     if (bound !== undefined && !Number.isSafeInteger(bound)) throw new TypeError(`${name} must be a time in whole milliseconds`);
   }
   const range = seqRange(db, from, to);
-  // Signed before the snapshot is taken, so the bundle's tail is covered by a stored checkpoint.
-  if (range) ensureCheckpointAt(db, signer, range.last, now());
+  const keys = trustedKeys(db, signer);
+  // Signed before the snapshot is taken, so the bundle's tail is covered by a stored checkpoint;
+  // never over a chain that no longer holds what was signed before (that would vouch for a rewrite).
+  const guard = (): void => assertChainHolds(db, [fileAnchor(checkpointFile, keys), lastDbCheckpoint(db, keys)]);
+  if (range) {
+    const cp = ensureCheckpointAt(db, signer, range.last, now(), guard);
+    if (cp && checkpointFile) appendCheckpoints(checkpointFile, [{ ...cp, fingerprint: signer.fingerprint }]);
+  } else {
+    guard();
+  }
 
   const reader = new Database(db.name, { readonly: true, fileMustExist: true });
   let iterator: IterableIterator<unknown> | null = null;
@@ -62,6 +86,21 @@ export async function* exportBundle(
 
     const first = range ? firstRecord(reader, range.first, range.last) : null;
     const prevHash = first?.prevHash ?? (reader.prepare(SELECT_HEAD).get() as HeadRow).headHash;
+    const fingerprints = [...keys.keys()];
+    const checkpoints = range
+      ? (reader
+          .prepare(
+            `SELECT seq, hash, time, signature, key_fingerprint AS fingerprint FROM checkpoints
+             WHERE seq BETWEEN ? AND ? AND key_fingerprint IN (${fingerprints.map(() => '?').join(', ')}) ORDER BY seq, id`,
+          )
+          .all(range.first, range.last, ...fingerprints) as FileCheckpoint[])
+      : [];
+    // Earlier keys whose checkpoints are in the bundle, so those still verify after a key change.
+    const used = new Set(checkpoints.map((c) => c.fingerprint));
+    const earlier = keyHistory(reader)
+      .filter((k) => k.fingerprint !== signer.fingerprint && used.has(k.fingerprint))
+      .map((k) => ({ fingerprint: k.fingerprint, publicKey: k.publicKeyPem }));
+    const checkpointsFrom = reader.prepare('SELECT interval_from FROM chain_state WHERE id = 1').pluck().get() as number;
     emit({
       type: 'header',
       format: BUNDLE_FORMAT,
@@ -70,16 +109,10 @@ export async function* exportBundle(
       from: from ?? null,
       to: to ?? null,
       prevHash,
+      checkpointEvery,
+      checkpointsFrom,
+      keys: earlier,
     });
-
-    const checkpoints = range
-      ? (reader
-          .prepare(
-            `SELECT seq, hash, time, signature FROM checkpoints
-             WHERE seq BETWEEN ? AND ? AND key_fingerprint = ? ORDER BY seq, id`,
-          )
-          .all(range.first, range.last, signer.fingerprint) as Checkpoint[])
-      : [];
     let nextCheckpoint = 0;
     let count = 0;
     let firstSeq: number | null = null;

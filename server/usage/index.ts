@@ -34,7 +34,9 @@ export {
   type VerifyOptions,
   type VerifyResult,
 } from './verify-bundle.js';
-export { runVerifyCommand, type VerifyCommandOptions } from './verify-command.js';
+export { runExtendsCommand, runVerifyCommand, type VerifyCommandOptions } from './verify-command.js';
+export { AuditChainRefused } from './chain-guard.js';
+export { CHECKPOINT_FILE } from './checkpoint-file.js';
 export { exportUsage, type ExportUsageOptions } from './export-usage.js';
 export { summarizeUsage, type KeySummary, type ModelSummary, type SummaryOptions, type UsageTotals } from './summary.js';
 export { queryUsage, type QueryUsageOptions, type UsagePage } from './query.js';

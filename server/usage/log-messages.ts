@@ -16,6 +16,8 @@ export interface LogThreadData {
   synchronous: string | number;
   /** The usage journal: at start the thread commits the entries the database does not have yet. */
   journal: string | null;
+  /** The checkpoint file (checkpoint-file.ts), or null. */
+  checkpointFile: string | null;
 }
 
 /** Main thread -> log thread. Records arrive already validated and timestamped. */
@@ -32,4 +34,6 @@ export type FromLogThread =
   | { type: 'appended'; id: number; results: (number | string)[]; stats: UsageLogStats }
   | { type: 'done'; id: number; error: string | null; stats: UsageLogStats }
   /** Journal entries committed, as [entry number, seq]; upTo: every entry up to it is in the database. */
-  | { type: 'committed'; results: [number, number][]; upTo: number; stats: UsageLogStats };
+  | { type: 'committed'; results: [number, number][]; upTo: number; stats: UsageLogStats }
+  /** Journal entries not committed because the chain is refused (chain-guard.ts); they stay in the journal. */
+  | { type: 'refused'; entries: number[]; error: string; stats: UsageLogStats };

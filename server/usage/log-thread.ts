@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { AuditChainRefused } from './chain-guard.js';
 import { parseJournal, readJournal, type JournalEntry } from './journal.js';
 import { createUsageLog } from './log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
@@ -22,7 +23,11 @@ const log = createUsageLog(db, {
   checkpointEvery: data.checkpointEvery,
   checkpointMs: data.checkpointMs,
   signer: data.privateKey ? signingKeyFrom(data.privateKey) : null,
+  checkpointFile: data.checkpointFile,
 });
+
+/** Said once per thread: every batch would say it again. */
+let toldRefused = false;
 
 /** Replies not yet posted: flush and close answer only after these, so the main thread sees them first. */
 const unanswered = new Set<Promise<void>>();
@@ -69,11 +74,28 @@ function commitJournaled(entries: JournalEntry[]): void {
         port.postMessage({ type: 'committed', results, upTo: results[results.length - 1][0], stats: { ...log.stats } } satisfies FromLogThread);
       },
       (error: unknown) => {
+        if (error instanceof AuditChainRefused) {
+          // Not a failure a new thread would fix: stay up, leave the entries in the journal (the
+          // next start commits them once the chain is sound) and say so loudly.
+          if (!toldRefused) console.error(`hearth usage log: REFUSED: ${error.message}`);
+          toldRefused = true;
+          const entries = fresh.map((e) => e.j);
+          port.postMessage({ type: 'refused', entries, error: error.message, stats: { ...log.stats } } satisfies FromLogThread);
+          return;
+        }
         console.error(`hearth usage log: a commit failed (${message(error)}); the journal keeps the records for the next thread`);
         process.exit(75);
       },
     ),
   );
+}
+
+// Said at start, before anything waits on it: the operator sees it in the server's log at once.
+const refusal = log.refusal();
+if (refusal) {
+  console.error(`hearth usage log: REFUSED: ${refusal}`);
+  toldRefused = true;
+  port.postMessage({ type: 'refused', entries: [], error: refusal, stats: { ...log.stats } } satisfies FromLogThread);
 }
 
 // What the last process (or the last thread) journaled and did not commit goes in first, in order.

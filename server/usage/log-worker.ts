@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { AuditChainRefused } from './chain-guard.js';
 import { committedJournalSeq, UsageJournal, type JournalOptions } from './journal.js';
 import { USAGE_LOG_DEFAULTS, type UsageLog, type UsageLogOptions, type UsageLogStats } from './log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
@@ -20,6 +21,8 @@ export interface UsageLogWorkerOptions extends UsageLogOptions {
 }
 
 export interface UsageLogWorker extends UsageLog {
+  /** Why new records are kept in the journal instead of being chained (see chain-guard.ts), or null. */
+  readonly refused: string | null;
   /** The thread now running the log, null when none is (for diagnostics and tests). */
   readonly thread: Worker | null;
   /**
@@ -77,6 +80,7 @@ export function createUsageLogWorker(
     signer = null,
     checkpointEvery = USAGE_LOG_DEFAULTS.checkpointEvery,
     checkpointMs = USAGE_LOG_DEFAULTS.checkpointMs,
+    checkpointFile = null,
     now = Date.now,
     busyTimeoutMs = 5000,
     synchronous = 'NORMAL',
@@ -92,6 +96,7 @@ export function createUsageLogWorker(
       close: () => Promise.resolve(),
       record: (_record, done) => done(null),
       stats,
+      refused: null,
       thread: null,
     };
   }
@@ -109,6 +114,7 @@ export function createUsageLogWorker(
     busyTimeoutMs,
     synchronous,
     journal: journalOptions?.file ?? null,
+    checkpointFile,
   };
   /** Totals of the threads that ended, so stats keep counting across a restart. */
   const ended: UsageLogStats = { ...ZERO_STATS };
@@ -121,6 +127,8 @@ export function createUsageLogWorker(
   const committers = new Map<number, { resolve: (seq: number) => void; reject: (error: unknown) => void }>();
   /** Threads that died in a row without committing anything: a database that cannot take writes. */
   let fruitlessDeaths = 0;
+  /** Why the thread refuses to extend the chain (chain-guard.ts), or null. */
+  let refusal: string | null = null;
 
   function noteStats(thread: Thread, latest: UsageLogStats): void {
     thread.stats = latest;
@@ -149,6 +157,18 @@ export function createUsageLogWorker(
     holdWhileOutstanding(thread);
   }
 
+  /** The entries stay journaled (committed there on a later start); whoever awaits them is told why not now. */
+  function onRefused(msg: Extract<FromLogThread, { type: 'refused' }>): void {
+    refusal = msg.error;
+    for (const j of msg.entries) {
+      const c = committers.get(j);
+      if (c) {
+        committers.delete(j);
+        c.reject(new AuditChainRefused(msg.error));
+      }
+    }
+  }
+
   function spawn(): Thread {
     const worker = new Worker(threadScript(), { name: 'hearth-usage-log', workerData: data });
     const thread: Thread = { worker, waiting: new Map(), stats: { ...ZERO_STATS }, dead: false };
@@ -158,6 +178,10 @@ export function createUsageLogWorker(
       noteStats(thread, msg.stats);
       if (msg.type === 'committed') {
         onCommitted(thread, msg);
+        return;
+      }
+      if (msg.type === 'refused') {
+        onRefused(msg);
         return;
       }
       const reply = thread.waiting.get(msg.id);
@@ -339,6 +363,9 @@ export function createUsageLogWorker(
       return closing;
     },
     stats,
+    get refused() {
+      return refusal;
+    },
     get thread() {
       return current?.worker ?? null;
     },

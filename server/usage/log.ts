@@ -1,6 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { prepareInsertCheckpoint, lastSignedSeq, signCheckpoint } from './checkpoint.js';
+import { prepareInsertCheckpoint, signCheckpoint } from './checkpoint.js';
+import { appendCheckpoints, type FileCheckpoint } from './checkpoint-file.js';
+import { assertChainHolds, AuditChainRefused, fileAnchor, lastDbCheckpoint, type Anchor } from './chain-guard.js';
 import { SELECT_HEAD, UPDATE_HEAD, type HeadRow } from './chain-state.js';
+import { registerSigningKey, trustedKeys } from './key-history.js';
 import { adminFields, hashRecord, inferenceFields, RECORD_COLUMNS, RECORD_FIELD_NAMES, type NewRecord } from './record.js';
 import type { SigningKey } from './signing.js';
 import type { AdminAction, InferenceRecord, RecordFields } from './types.js';
@@ -15,6 +18,11 @@ export interface UsageLogOptions {
   signer?: SigningKey | null;
   checkpointEvery?: number;
   checkpointMs?: number;
+  /**
+   * The checkpoint file (checkpoint-file.ts): every checkpoint is appended to it, and no record is
+   * appended while the database's chain does not hold its newest checkpoint.
+   */
+  checkpointFile?: string | null;
   now?: () => number;
 }
 
@@ -41,6 +49,8 @@ export interface UsageLogWriter extends UsageLog {
   appendFields(fields: NewRecord): Promise<number>;
   /** Like appendFields, for a journal entry: chain_state.journal_seq moves to `j` in the same transaction. */
   appendJournaled(j: number, fields: NewRecord): Promise<number>;
+  /** Why the chain is refused (see chain-guard.ts), or null when it may be extended. */
+  refusal(): string | null;
 }
 
 interface Pending {
@@ -77,6 +87,7 @@ export function createUsageLog(
     signer = null,
     checkpointEvery = USAGE_LOG_DEFAULTS.checkpointEvery,
     checkpointMs = USAGE_LOG_DEFAULTS.checkpointMs,
+    checkpointFile = null,
     now = Date.now,
   }: UsageLogOptions = {},
 ): UsageLogWriter {
@@ -87,6 +98,7 @@ export function createUsageLog(
       appendAdmin: () => Promise.resolve(0),
       appendFields: () => Promise.resolve(0),
       appendJournaled: () => Promise.resolve(0),
+      refusal: () => null,
       flush: () => Promise.resolve(),
       close: () => Promise.resolve(),
       stats,
@@ -99,24 +111,39 @@ export function createUsageLog(
   const insertCheckpoint = prepareInsertCheckpoint(db);
   const updateJournalSeq = db.prepare('UPDATE chain_state SET journal_seq = ? WHERE id = 1 AND journal_seq < ?');
   const selectJournalSeq = db.prepare('SELECT journal_seq FROM chain_state WHERE id = 1').pluck();
-  let signedSeq = signer ? lastSignedSeq(db, signer) : 0;
+  const keys = signer ? trustedKeys(db, signer) : new Map();
+  /** The newest checkpoint of the file, then of the database: the chain must still hold both. */
+  let anchors: (Anchor | null)[] = signer ? [fileAnchor(checkpointFile, keys), lastDbCheckpoint(db, keys)] : [];
+  /** Newest seq signed by a trusted key: the next checkpoint comes at most checkpointEvery records after it. */
+  let signedSeq = anchors.reduce((max, a) => Math.max(max, a?.seq ?? 0), 0);
 
-  /** Signs the head inside the caller's transaction; returns the seq signed, or 0. */
-  function checkpointInside(seq: number, hash: string): number {
-    if (!signer || seq <= signedSeq) return 0;
+  /** Signs record `seq` inside the caller's transaction; null when it is already signed. */
+  function checkpointInside(seq: number, hash: string): FileCheckpoint | null {
+    if (!signer || seq <= signedSeq) return null;
     const cp = signCheckpoint(signer, seq, hash, now());
     insertCheckpoint.run(cp.seq, cp.hash, cp.time, cp.signature, signer.fingerprint);
-    return seq;
+    return { ...cp, fingerprint: signer.fingerprint };
   }
 
-  // signedSeq moves only after a commit, so a rolled-back checkpoint is signed again later.
-  function noteCheckpoint(seq: number): void {
-    if (seq === 0) return;
-    signedSeq = seq;
-    stats.checkpoints += 1;
+  // signedSeq moves only after a commit, so a rolled-back checkpoint is signed again later; the
+  // file gets only committed checkpoints, so it never holds one the database lost.
+  function noteCheckpoints(signed: readonly FileCheckpoint[]): void {
+    if (signed.length === 0) return;
+    const last = signed[signed.length - 1];
+    signedSeq = last.seq;
+    anchors = [last];
+    stats.checkpoints += signed.length;
+    if (!checkpointFile) return;
+    try {
+      appendCheckpoints(checkpointFile, signed);
+    } catch (error) {
+      console.error(`hearth usage log: cannot append to the checkpoint file ${checkpointFile}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
-  const writeBatch = db.transaction((batch: Pending[]): { seqs: number[]; signed: number } => {
+  const writeBatch = db.transaction((batch: Pending[]): { seqs: number[]; signed: FileCheckpoint[] } => {
+    // Refuse to chain onto a history that no longer matches what was signed (see chain-guard.ts).
+    assertChainHolds(db, anchors);
     // Read the head inside the transaction: exports and pruning also touch chain_state.
     const head = selectHead.get() as HeadRow;
     let seq = head.headSeq;
@@ -125,6 +152,8 @@ export function createUsageLog(
     // Journal entries are committed once, whoever commits them: one already in is skipped (seq 0).
     const committedJ = batch.some((item) => item.j !== undefined) ? (selectJournalSeq.get() as number) : 0;
     let journaled = 0;
+    const signed: FileCheckpoint[] = [];
+    let lastSigned = signedSeq;
     for (const item of batch) {
       if (item.j !== undefined) {
         if (item.j <= committedJ) {
@@ -139,17 +168,54 @@ export function createUsageLog(
       insertRecord.run(insertValues(fields, prevHash, hash));
       seqs.push(seq);
       prevHash = hash;
+      // Exactly every checkpointEvery records, mid-batch too: the bundle header promises it.
+      if (signer && seq - lastSigned >= checkpointEvery) {
+        const cp = signCheckpoint(signer, seq, hash, now());
+        insertCheckpoint.run(cp.seq, cp.hash, cp.time, cp.signature, signer.fingerprint);
+        signed.push({ ...cp, fingerprint: signer.fingerprint });
+        lastSigned = seq;
+      }
     }
     updateHead.run(seq, prevHash);
     if (journaled > 0) updateJournalSeq.run(journaled, journaled);
-    const signed = seq - signedSeq >= checkpointEvery ? checkpointInside(seq, prevHash) : 0;
     return { seqs, signed };
   });
 
-  const checkpointHead = db.transaction((): number => {
+  const checkpointHead = db.transaction((): FileCheckpoint[] => {
+    assertChainHolds(db, anchors);
     const head = selectHead.get() as HeadRow;
-    return checkpointInside(head.headSeq, head.headHash);
+    const cp = checkpointInside(head.headSeq, head.headHash);
+    return cp ? [cp] : [];
   });
+
+  /** Signs the head unless the chain is refused (then there is nothing it may sign). */
+  function signHead(): void {
+    try {
+      noteCheckpoints(checkpointHead.immediate());
+    } catch (error) {
+      if (!(error instanceof AuditChainRefused)) throw error;
+    }
+  }
+
+  // A new signing key over an existing log is itself an audit record, committed in the same
+  // transaction that adds the key to the history (so old checkpoints keep verifying).
+  if (signer) {
+    try {
+      const signed = db
+        .transaction((): FileCheckpoint[] => {
+          const change = registerSigningKey(db, signer, now());
+          if (!change?.replaces) return [];
+          const detail = { from: change.replaces, to: signer.fingerprint };
+          const fields = adminFields({ action: 'audit_key_changed', actor: 'system', detail }, now());
+          return writeBatch([{ fields, resolve: () => {}, reject: () => {} }]).signed;
+        })
+        .immediate();
+      noteCheckpoints(signed);
+    } catch (error) {
+      // Refused: the key is not registered either, so the next start tries again.
+      if (!(error instanceof AuditChainRefused)) throw error;
+    }
+  }
 
   let queue: Pending[] = [];
   let timer: NodeJS.Timeout | null = null;
@@ -164,14 +230,14 @@ export function createUsageLog(
     while (queue.length > 0) {
       const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
       queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
-      let result: { seqs: number[]; signed: number };
+      let result: { seqs: number[]; signed: FileCheckpoint[] };
       try {
         result = writeBatch.immediate(batch);
       } catch (error) {
         for (const item of batch) item.reject(error);
         continue;
       }
-      noteCheckpoint(result.signed);
+      noteCheckpoints(result.signed);
       stats.transactions += 1;
       stats.records += batch.length;
       batch.forEach((item, i) => item.resolve(result.seqs[i]));
@@ -205,7 +271,7 @@ export function createUsageLog(
   const interval = signer
     ? setInterval(() => {
         try {
-          noteCheckpoint(checkpointHead.immediate());
+          signHead();
         } catch {
           // A busy or closing database: the next interval, a full batch or close() will sign.
         }
@@ -218,6 +284,15 @@ export function createUsageLog(
     appendAdmin: (action) => enqueue(() => adminFields(action, now())),
     appendFields: (fields) => enqueue(() => fields),
     appendJournaled: (j, fields) => enqueue(() => fields, j),
+    refusal: () => {
+      try {
+        db.transaction(() => assertChainHolds(db, anchors))();
+        return null;
+      } catch (error) {
+        if (error instanceof AuditChainRefused) return error.message;
+        throw error;
+      }
+    },
     flush: () => {
       drain();
       return Promise.resolve();
@@ -228,7 +303,7 @@ export function createUsageLog(
       closed = true;
       if (interval) clearInterval(interval);
       try {
-        if (signer) noteCheckpoint(checkpointHead.immediate());
+        if (signer) signHead();
       } catch (error) {
         return Promise.reject(error);
       }

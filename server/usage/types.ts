@@ -15,6 +15,8 @@ export type AdminActionName =
   | 'export'
   | 'prune'
   | 'fallback'
+  /** The audit signing key changed: detail {from, to} are the fingerprints. */
+  | 'audit_key_changed'
   | (string & {});
 
 /** One inference request, as the HTTP layer reports it. Latency is in microseconds. */

@@ -1,6 +1,6 @@
 import { createPublicKey, createHash, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { BUNDLE_FORMAT, LINE_KEYS, type LineType } from './bundle-format.js';
+import { BUNDLE_FORMAT, BUNDLE_FORMAT_1, LINE_KEYS, LINE_KEYS_1, type LineType } from './bundle-format.js';
 import { isCanonicalText } from './canonical.js';
 import { checkpointPayload } from './checkpoint.js';
 import { HEX128, HEX64 } from './hash.js';
@@ -14,18 +14,38 @@ export interface VerifyOptions {
   publicKeyPem?: string;
   /** Pin the signer by fingerprint (SHA-256 of the raw public key, hex). */
   fingerprint?: string;
+  /** Report the hash of the record with this seq (`hashAt`), for `--extends`. */
+  captureSeq?: number;
+}
+
+export interface VerifiedBundle {
+  ok: true;
+  format: string;
+  count: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Hash of the last record (the header's prevHash when there is none). */
+  lastHash: string;
+  /** Earliest and latest record time (ms), null without records. */
+  firstTime: number | null;
+  lastTime: number | null;
+  exportedAt: number;
+  fingerprint: string;
+  /** false: the key in the bundle was trusted as is; anyone could have re-signed the history. */
+  pinned: boolean;
+  /** Format 2: the promised checkpoint interval and the seq after which it holds; null in format 1. */
+  checkpointEvery: number | null;
+  checkpointsFrom: number | null;
+  /** Earlier keys (from the signed key history) whose checkpoints were verified. */
+  earlierKeys: string[];
+  /** Key changes recorded in the chain (admin action audit_key_changed). */
+  keyChanges: { seq: number; from: string; to: string }[];
+  /** The hash of record `captureSeq`, when the bundle holds it. */
+  hashAt?: string;
 }
 
 export type VerifyResult =
-  | {
-      ok: true;
-      count: number;
-      firstSeq: number | null;
-      lastSeq: number | null;
-      fingerprint: string;
-      /** false: the key in the bundle was trusted as is; anyone could have re-signed the history. */
-      pinned: boolean;
-    }
+  | VerifiedBundle
   | { ok: false; line: number; seq?: number; reason: string };
 
 type Failure = Extract<VerifyResult, { ok: false }>;
@@ -59,6 +79,19 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 class Verifier {
   private readonly digest = createHash('sha256');
   private publicKey: KeyObject | null = null;
+  /** Keys a checkpoint may be signed by: the header's and the earlier ones it lists. */
+  private readonly keys = new Map<string, KeyObject>();
+  private readonly usedEarlier = new Set<string>();
+  private format = BUNDLE_FORMAT;
+  private checkpointEvery: number | null = null;
+  private checkpointsFrom = 0;
+  /** Records since the last checkpoint (or the bundle's start) that the interval rule counts. */
+  private sinceCheckpoint = 0;
+  private firstTime: number | null = null;
+  private lastTime: number | null = null;
+  private exportedAt = 0;
+  private readonly keyChanges: VerifiedBundle['keyChanges'] = [];
+  private hashAt: string | undefined;
   private keyFingerprint = '';
   private pinned = false;
   private chainHash = '';
@@ -80,7 +113,9 @@ class Verifier {
     if (typeof parsed === 'string') return fail(parsed);
     const type = parsed.type;
     if (typeof type !== 'string' || !(type in LINE_KEYS)) return fail('unknown line type');
-    const keysProblem = checkKeys(parsed, LINE_KEYS[type as LineType]);
+    // The header says which format the other lines follow.
+    const lineKeys = (type === 'header' ? parsed.format : this.format) === BUNDLE_FORMAT_1 ? LINE_KEYS_1 : LINE_KEYS;
+    const keysProblem = checkKeys(parsed, lineKeys[type as LineType]);
     if (keysProblem) return fail(`${type} line: ${keysProblem}`);
 
     if (this.lastType === null && type !== 'header') return fail('the bundle must start with its header line');
@@ -115,18 +150,32 @@ class Verifier {
         reason: `the bundle is truncated${after}: it has no signed end line`,
       };
     }
-    return {
+    const result: VerifiedBundle = {
       ok: true,
+      format: this.format,
       count: this.count,
       firstSeq: this.firstSeq,
       lastSeq: this.lastSeq,
+      lastHash: this.chainHash,
+      firstTime: this.firstTime,
+      lastTime: this.lastTime,
+      exportedAt: this.exportedAt,
       fingerprint: this.keyFingerprint,
       pinned: this.pinned,
+      checkpointEvery: this.checkpointEvery,
+      checkpointsFrom: this.checkpointEvery === null ? null : this.checkpointsFrom,
+      earlierKeys: [...this.usedEarlier],
+      keyChanges: this.keyChanges,
     };
+    if (this.hashAt !== undefined) result.hashAt = this.hashAt;
+    return result;
   }
 
   private header(h: Record<string, unknown>, fail: (reason: string) => Failure): Failure | null {
-    if (h.format !== BUNDLE_FORMAT) return fail(`unsupported format (expected "${BUNDLE_FORMAT}")`);
+    if (h.format !== BUNDLE_FORMAT && h.format !== BUNDLE_FORMAT_1) {
+      return fail(`unsupported format (expected "${BUNDLE_FORMAT}" or "${BUNDLE_FORMAT_1}")`);
+    }
+    this.format = h.format;
     if (!isNullableInt(h.from) || !isNullableInt(h.to)) return fail('header: from and to must be integers or null');
     if (!isHash(h.prevHash)) return fail('header: prevHash must be 64 lowercase hex digits');
     if (typeof h.publicKey !== 'string' || typeof h.fingerprint !== 'string') {
@@ -157,7 +206,32 @@ class Verifier {
     }
     this.pinned = pins.length > 0;
     this.publicKey = key;
+    this.keys.set(this.keyFingerprint, key);
     this.chainHash = h.prevHash;
+    return this.format === BUNDLE_FORMAT ? this.headerV2(h, fail) : null;
+  }
+
+  /** Format 2: the checkpoint interval and the earlier keys. */
+  private headerV2(h: Record<string, unknown>, fail: (reason: string) => Failure): Failure | null {
+    if (!isInt(h.checkpointEvery) || h.checkpointEvery < 1) return fail('header: checkpointEvery must be a positive integer');
+    if (!isInt(h.checkpointsFrom) || h.checkpointsFrom < 0) return fail('header: checkpointsFrom must be a non-negative integer');
+    this.checkpointEvery = h.checkpointEvery;
+    this.checkpointsFrom = h.checkpointsFrom;
+    if (!Array.isArray(h.keys)) return fail('header: keys must be a list');
+    for (const entry of h.keys as unknown[]) {
+      const k = entry as Record<string, unknown>;
+      if (typeof k !== 'object' || k === null || checkKeys(k, ['fingerprint', 'publicKey']) !== null) {
+        return fail('header: each earlier key is {"fingerprint","publicKey"}');
+      }
+      try {
+        if (typeof k.publicKey !== 'string') throw new Error('not a string');
+        const earlier = createPublicKey(k.publicKey);
+        if (publicKeyPem(earlier) !== k.publicKey || fingerprint(earlier) !== k.fingerprint) throw new Error('mismatch');
+        this.keys.set(k.fingerprint, earlier);
+      } catch {
+        return fail('header: an earlier key is not a canonical Ed25519 PEM matching its fingerprint');
+      }
+    }
     return null;
   }
 
@@ -180,11 +254,35 @@ class Verifier {
     if (hashRecord(this.chainHash, fields) !== hash) {
       return fail('hash does not match the record: its contents were changed', seq);
     }
+    // The header promises a checkpoint at least every N records: a longer run means checkpoints
+    // were removed, as they must be to rewrite a signed record and recompute the chain after it.
+    if (this.checkpointEvery !== null && seq > this.checkpointsFrom) {
+      this.sinceCheckpoint += 1;
+      if (this.sinceCheckpoint > this.checkpointEvery) {
+        return fail(
+          `no checkpoint for more than ${this.checkpointEvery} records (the header promises one at least every ${this.checkpointEvery}): checkpoints were removed and the records before seq ${seq} may have been rewritten`,
+          seq,
+        );
+      }
+    }
     this.chainHash = hash as string;
     this.count += 1;
     this.firstSeq ??= seq;
     this.lastSeq = seq;
+    if (seq === this.options.captureSeq) this.hashAt = hash as string;
+    this.firstTime = this.firstTime === null ? fields.time : Math.min(this.firstTime, fields.time);
+    this.lastTime = this.lastTime === null ? fields.time : Math.max(this.lastTime, fields.time);
+    if (fields.kind === 'admin' && fields.action === 'audit_key_changed') this.noteKeyChange(seq, fields.detail);
     return null;
+  }
+
+  private noteKeyChange(seq: number, detail: string | null): void {
+    try {
+      const d = JSON.parse(detail ?? 'null') as { from?: unknown; to?: unknown } | null;
+      if (d && typeof d.from === 'string' && typeof d.to === 'string') this.keyChanges.push({ seq, from: d.from, to: d.to });
+    } catch {
+      // A detail that is not JSON is reported as nothing; the record itself verified.
+    }
   }
 
   private checkpoint(c: Record<string, unknown>, fail: (reason: string, seq?: number) => Failure): Failure | null {
@@ -198,9 +296,16 @@ class Verifier {
     if (c.hash !== this.chainHash) {
       return fail(`record seq ${c.seq} differs from what was signed at checkpoint time (history rewritten)`, c.seq);
     }
-    if (!this.verifySignature(checkpointPayload(c.seq, c.hash, c.time), c.signature)) {
+    let key = this.publicKey;
+    if (this.format === BUNDLE_FORMAT) {
+      key = typeof c.fingerprint === 'string' ? (this.keys.get(c.fingerprint) ?? null) : null;
+      if (!key) return fail(`checkpoint for seq ${c.seq} is signed by a key the header does not list`, c.seq);
+    }
+    if (!this.verifySignature(checkpointPayload(c.seq, c.hash, c.time), c.signature, key)) {
       return fail(`checkpoint signature for seq ${c.seq} is invalid`, c.seq);
     }
+    if (key !== this.publicKey) this.usedEarlier.add(c.fingerprint as string);
+    this.sinceCheckpoint = 0;
     return null;
   }
 
@@ -220,13 +325,14 @@ class Verifier {
       return fail('end: digest does not match the bundle: a line before it was changed');
     }
     if (!this.verifySignature(payload, signature)) return fail('end: signature is invalid');
+    this.exportedAt = e.exportedAt;
     return null;
   }
 
-  private verifySignature(payload: Record<string, unknown>, signature: string): boolean {
-    if (!this.publicKey) return false;
+  private verifySignature(payload: Record<string, unknown>, signature: string, key = this.publicKey): boolean {
+    if (!key) return false;
     try {
-      return verifyPayload(this.publicKey, payload, signature);
+      return verifyPayload(key, payload, signature);
     } catch {
       return false;
     }
@@ -264,7 +370,9 @@ function checkKeys(value: Record<string, unknown>, expected: readonly string[]):
 }
 
 // A canonical line's keys come sorted, so the usual check is one comparison per key.
-const SORTED_KEYS = new Map<readonly string[], string[]>(Object.values(LINE_KEYS).map((keys) => [keys, [...keys].sort()]));
+const SORTED_KEYS = new Map<readonly string[], string[]>(
+  [...Object.values(LINE_KEYS), ...Object.values(LINE_KEYS_1)].map((keys) => [keys, [...keys].sort()]),
+);
 
 const TEXT_FIELDS = ['requestId', 'client', 'keyId', 'model', 'outcome', 'reason', 'action', 'actor', 'detail'] as const;
 const INT_FIELDS = ['version', 'status', 'latencyUs', 'batchSize', 'bytesIn', 'bytesOut'] as const;

@@ -56,7 +56,7 @@ export function forge(lines: readonly Line[], key: SigningKey, edit: (r: RecordF
       prev = hash;
     } else if (line.type === 'checkpoint') {
       const payload = { type: 'checkpoint', seq: line.seq, hash: prev, time: line.time };
-      push({ ...payload, signature: signPayload(key, payload) });
+      push({ ...payload, signature: signPayload(key, payload), ...('fingerprint' in line ? { fingerprint: key.fingerprint } : {}) });
     } else {
       const { signature: _old, ...rest } = line;
       const end = { ...rest, lastHash: prev, digest: digest.digest('hex') };

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { USAGE_JOURNAL_SQL, USAGE_SCHEMA_SQL } from '../../../server/usage/schema.js';
+import { AUDIT_KEYS_SQL, USAGE_JOURNAL_SQL, USAGE_SCHEMA_SQL } from '../../../server/usage/schema.js';
 import type { InferenceRecord } from '../../../server/usage/types.js';
 
 export interface TempDb {
@@ -20,6 +20,7 @@ export function openTempDb(prefix = 'hearth-usage-'): TempDb {
   db.pragma('journal_mode = WAL');
   db.exec(USAGE_SCHEMA_SQL);
   db.exec(USAGE_JOURNAL_SQL);
+  db.exec(AUDIT_KEYS_SQL);
   return {
     dir,
     file,

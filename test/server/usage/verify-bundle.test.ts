@@ -24,7 +24,7 @@ describe('verifyBundle', () => {
 
   it('accepts an intact bundle and says whether the key was pinned', async () => {
     expect(lines.map((l) => l.type)).toEqual(['header', 'record', 'record', 'record', 'record', 'record', 'checkpoint', 'end']);
-    expect(await verifyBundle(bundle)).toEqual({
+    expect(await verifyBundle(bundle)).toMatchObject({
       ok: true,
       count: 5,
       firstSeq: 1,
@@ -120,7 +120,7 @@ describe('verifyBundle', () => {
       ok: false,
       seq: 5,
       line: 7,
-      reason: expect.stringMatching(/signature/),
+      reason: expect.stringMatching(/signature|a key the header does not list/),
     });
   });
 
