@@ -291,7 +291,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--fingerprint <hex>', 'signing key fingerprint to pin (shown by "hearth system" and the admin UI)')
     .action(async (bundle: string, newer: string | undefined, o: { pubkey?: string; fingerprint?: string; extends?: boolean }) => {
       const { extends: isExtends, ...pins } = o;
-      if (isExtends !== (newer !== undefined)) {
+      if ((isExtends === true) !== (newer !== undefined)) {
         out.error('usage: hearth audit verify FILE, or hearth audit verify --extends OLD NEW');
         throw new CommanderError(2, 'hearth.audit.usage', 'bad arguments');
       }

@@ -69,7 +69,7 @@ describe('usage log and audit export through the API and CLI', () => {
     const fp = (await cli(['audit', 'fingerprint', '--url', s.url, '--token', s.token])).out.trim();
     expect(fp).toMatch(/^[0-9a-f]{64}$/);
     const ok = await cli(['audit', 'verify', file, '--fingerprint', fp]);
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.err + ok.out).toBe(0);
     expect(ok.out).toMatch(/^OK: \d+ records, chain intact/);
 
     const text = await readFile(file, 'utf8');
