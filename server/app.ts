@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HttpError } from './http/errors.js';
+import { AuditChainRefused } from './usage/index.js';
 import { ProtocolError } from './protocol/errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { followPlugin } from './follow/routes.js';
@@ -65,6 +66,12 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     }
     if (err instanceof ProtocolError) {
       void reply.code(err.status).send({ error: err.message });
+      return;
+    }
+    if (err instanceof AuditChainRefused) {
+      // The server's own state, not the client's mistake: the action was not done and can be retried once an admin has looked.
+      request.log.error({ err }, 'usage log refuses to extend its chain');
+      void reply.code(503).send({ error: `Not done: the usage log refuses to record it. ${err.message}` });
       return;
     }
     const fe = err as FastifyError;
