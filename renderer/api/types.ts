@@ -43,8 +43,8 @@ export interface ModelDetail {
   aliasHistory: AliasChange[];
 }
 
-export type Scope = 'infer' | 'metadata';
-export const SCOPES: readonly Scope[] = ['infer', 'metadata'];
+export type Scope = 'infer' | 'metadata' | 'follow';
+export const SCOPES: readonly Scope[] = ['infer', 'metadata', 'follow'];
 
 
 export interface CreatedKey {
