@@ -64,3 +64,14 @@ export interface UsageSummaryRow {
   bytesIn: number;
   bytesOut: number;
 }
+
+/** GET /admin/v1/follow: whom this server mirrors, and whether mirroring waits for the admin. */
+export interface FollowStatus {
+  following: boolean;
+  leader: string | null;
+  lastSyncAt: number | null;
+  lastError: string | null;
+  lag: number | null;
+  leaderInstanceId: string | null;
+  hold: { id: string; reason: 'leader-changed' | 'removals'; message: string; since: number; removals: string[] } | null;
+}
