@@ -72,13 +72,12 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
         request.apiKey = key;
         return;
       }
-      if (key) throw new HttpError(403, 'This API key lacks the "follow" scope this route needs.');
-      throw unauthorized('Neither the admin token nor a valid follow key (unknown, revoked or expired).');
+      // Anything else is answered as on any admin route.
     }
     if (access === 'admin' || access === 'follow') {
       if (token === undefined) throw unauthorized('This admin route needs the admin token: send "Authorization: Bearer <admin token>".');
       if (token.startsWith('hearth_') && !token.startsWith('hearth_admin_')) {
-        throw unauthorized('API keys cannot call admin routes; use the admin token.');
+        throw unauthorized('API keys cannot call admin routes (except a follow key on what a follower reads); use the admin token.');
       }
       throw unauthorized('The admin token is not valid.');
     }

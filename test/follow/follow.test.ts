@@ -180,7 +180,7 @@ describe('a follower mirrors its leader\'s registry', () => {
       headers: { authorization: `Bearer ${(await createKey(leader, scopes.join('+'), scopes)).key}` },
     })).status;
     expect(await withKey(['follow'])).toBe(200);
-    expect(await withKey(['infer', 'metadata'])).toBe(403);
+    expect(await withKey(['infer', 'metadata'])).toBe(401);
     expect((await leader.admin('/admin/v1/models/file/versions/2/file')).status).toBe(404);
     expect((await leader.admin('/admin/v1/models/nope/versions/1/file')).status).toBe(404);
   });
