@@ -6,6 +6,8 @@ import { AdminClient, CliError, resolveToken, resolveUrl, type ClientOptions } f
 import { addNetworkCommands, servingSummary } from './cli/network.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { DatabaseTooNewError } from './db/database.js';
+import { addFollowCommands } from './cli/follow.js';
+import { instanceId } from './follow/instance.js';
 import { displayUrl } from './follow/leader-client.js';
 import { formatSystem, type SystemSnapshot } from './hardware/index.js';
 import { startServer } from './serve.js';
@@ -77,13 +79,18 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--max-header-size <bytes>', 'largest request head (default 16 KiB)', int('--max-header-size'))
     .option('--trust-proxy <list>', 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (env HEARTH_TRUST_PROXY)')
     .option('--follow <url>', 'follower mode: mirror the registry of the Hearth at this URL (env HEARTH_FOLLOW_URL)')
-    .option('--follow-token <token>', 'the leader\'s admin token (env HEARTH_FOLLOW_TOKEN, which keeps it out of the process list)')
+    .option('--follow-key <key>', 'a key of the leader with the follow scope (env HEARTH_FOLLOW_KEY, which keeps it out of the process list)')
+    .option('--follow-fingerprint <sha256>', 'the SHA-256 fingerprint of an https leader\'s certificate, as it prints it (env HEARTH_FOLLOW_FINGERPRINT)')
+    .option('--follow-insecure', 'allow following a plain http leader: the key and the models travel unprotected')
     .option('--follow-interval-ms <ms>', 'how often a follower polls its leader (default 2000)', int('--follow-interval-ms'))
+    .option('--follow-max-removals <n>', 'versions and keys one sync may remove before it waits for "hearth follow confirm" (default 3)', int('--follow-max-removals'))
+    .option('--follow-grace-days <days>', 'days a follower keeps the model files it removed, in blobs/removed (default 7)', int('--follow-grace-days'))
     .action(async (o: {
       host?: string; port?: number; dataDir?: string; requireApiKey?: boolean; workers?: number; bodyLimit?: number;
       demoModels: boolean; usageLog: boolean; usageFsync?: boolean; inlineMaxUs?: number; logLevel?: Config['logLevel'];
       tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number; trustProxy?: string; allowedHosts?: string[]; rejectedRate?: number;
-      follow?: string; followToken?: string; followIntervalMs?: number;
+      follow?: string; followKey?: string; followFingerprint?: string; followInsecure?: boolean; followIntervalMs?: number;
+      followMaxRemovals?: number; followGraceDays?: number;
     }) => {
       const config = resolveConfig({
         host: o.host, port: o.port, dataDir: o.dataDir, requireApiKey: o.requireApiKey ?? false, workers: o.workers,
@@ -91,7 +98,8 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
         tls: o.tls, tlsCert: o.tlsCert, tlsKey: o.tlsKey, allow: o.allow, corsOrigins: o.cors,
         ratePerSecond: o.rateLimit, maxConcurrent: o.maxConcurrent, maxHeaderBytes: o.maxHeaderSize, allowedHosts: o.allowedHosts, rejectedPerSecond: o.rejectedRate,
         trustProxy: o.trustProxy?.split(',').map((x) => x.trim()).filter(Boolean),
-        followUrl: o.follow, followToken: o.followToken, followIntervalMs: o.followIntervalMs,
+        followUrl: o.follow, followKey: o.followKey, followFingerprint: o.followFingerprint, followInsecure: o.followInsecure ?? false,
+        followIntervalMs: o.followIntervalMs, followMaxRemovals: o.followMaxRemovals, followGraceDays: o.followGraceDays,
       });
       const server = await startServer(config);
       // Handlers first: a SIGTERM that arrives while the banner prints still drains.
@@ -108,6 +116,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
       out.log(`  API:         ${server.url}/v2   (docs: ${server.url}/docs)`);
       out.log(`  Data:        ${config.dataDir}`);
       out.log(`  Admin token: ${server.services.adminTokenFile ?? 'from HEARTH_ADMIN_TOKEN'}`);
+      out.log(`  Instance:    ${instanceId(server.services.db)} (a follower stops mirroring if this changes)`);
       if (config.followUrl !== undefined) out.log(`  Following:   ${displayUrl(config.followUrl)} (registry changes are made there)`);
       for (const line of servingSummary(server.app)) out.log(line);
       await stopped;
@@ -371,6 +380,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     });
 
   addNetworkCommands(program, out, { clientOptions, clientFrom });
+  addFollowCommands(program, out, { clientOptions, clientFrom });
 
   return program;
 }

@@ -41,8 +41,12 @@ export const ConfigSchema = Type.Object({
   headersTimeoutMs: Type.Integer({ minimum: 100, description: 'Time a client has to send the request head.' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, description: 'Time a client has to send the whole request, body included.' }),
   followUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description: 'Follower mode: mirror the registry of the Hearth at this URL (the leader).' })),
-  followToken: Type.Optional(Type.String({ minLength: 1, description: "The leader's admin token (follower mode); never logged, so no length rule that would echo it." })),
+  followKey: Type.Optional(Type.String({ minLength: 1, description: "A key of the leader with the follow scope (follower mode); never logged, so no length rule that would echo it." })),
+  followFingerprint: Type.Optional(Type.String({ minLength: 1, description: "SHA-256 fingerprint of the leader's TLS certificate; needed for an https leader." })),
+  followInsecure: Type.Boolean({ description: 'Allow following a plain http leader (the key and models travel unprotected).' }),
   followIntervalMs: Type.Integer({ minimum: 100, description: 'How often a follower polls its leader.' }),
+  followMaxRemovals: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Versions and keys one sync may remove before mirroring stops for the operator to confirm.' }),
+  followGraceDays: Type.Integer({ minimum: 0, maximum: 3650, description: 'Days the model files a follower removes are kept in blobs/removed before they are unlinked.' }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -88,8 +92,12 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: 20_000,
     requestTimeoutMs: 120_000,
     followUrl: env.HEARTH_FOLLOW_URL || undefined,
-    followToken: env.HEARTH_FOLLOW_TOKEN || undefined,
+    followKey: env.HEARTH_FOLLOW_KEY || undefined,
+    followFingerprint: env.HEARTH_FOLLOW_FINGERPRINT || undefined,
+    followInsecure: false,
     followIntervalMs: 2000,
+    followMaxRemovals: 3,
+    followGraceDays: 7,
   };
 }
 

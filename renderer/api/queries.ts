@@ -5,7 +5,7 @@ import { rangeQuery, type LatencyRange } from '../lib/latency.js';
 import { parseNetwork, type NetworkSettings } from '../lib/network.js';
 import { parseUsagePage, type UsageKind, type UsagePage } from '../lib/usage.js';
 import type {
-  ApiKeyRecord, LatencyResponse, ModelDetail, ModelSummary, SystemInfo, UptimeReportBody, UsageSummaryRow,
+  ApiKeyRecord, FollowStatus, LatencyResponse, ModelDetail, ModelSummary, SystemInfo, UptimeReportBody, UsageSummaryRow,
 } from './types.js';
 
 /** Query keys in one place, so a mutation invalidates exactly what it changed. */
@@ -18,9 +18,20 @@ export const keys = {
   latency: (model: string, version: number | null, range: LatencyRange) => ['latency', model, version, range] as const,
   apiKeys: ['keys'] as const,
   network: ['network'] as const,
+  follow: ['follow'] as const,
   usage: (filter: ExportQuery, kind: UsageKind) => ['usage', filter, kind] as const,
   usageSummary: (by: 'key' | 'model', filter: ExportQuery) => ['usage-summary', by, filter] as const,
 };
+
+export function useFollow(): UseQueryResult<FollowStatus> {
+  const client = useClient();
+  return useQuery({
+    queryKey: keys.follow,
+    queryFn: () => client.get<FollowStatus>('/admin/v1/follow'),
+    // A hold stops mirroring until the admin acts: it should show up without a reload.
+    refetchInterval: 10_000,
+  });
+}
 
 export function useModels(): UseQueryResult<ModelSummary[]> {
   const client = useClient();

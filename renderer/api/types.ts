@@ -43,8 +43,8 @@ export interface ModelDetail {
   aliasHistory: AliasChange[];
 }
 
-export type Scope = 'infer' | 'metadata';
-export const SCOPES: readonly Scope[] = ['infer', 'metadata'];
+export type Scope = 'infer' | 'metadata' | 'follow';
+export const SCOPES: readonly Scope[] = ['infer', 'metadata', 'follow'];
 
 
 export interface CreatedKey {
@@ -63,4 +63,15 @@ export interface UsageSummaryRow {
   computeSeconds: number;
   bytesIn: number;
   bytesOut: number;
+}
+
+/** GET /admin/v1/follow: whom this server mirrors, and whether mirroring waits for the admin. */
+export interface FollowStatus {
+  following: boolean;
+  leader: string | null;
+  lastSyncAt: number | null;
+  lastError: string | null;
+  lag: number | null;
+  leaderInstanceId: string | null;
+  hold: { id: string; reason: 'leader-changed' | 'removals'; message: string; since: number; removals: string[] } | null;
 }

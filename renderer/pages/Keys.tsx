@@ -14,6 +14,7 @@ import { EXPIRY_LABELS, keyRequest, keyStatus, type ExpiryChoice, type KeyStatus
 const SCOPE_TEXT: Record<Scope, string> = {
   infer: 'Run inference (infer)',
   metadata: 'Read model metadata and readiness (metadata)',
+  follow: 'Let a follower server mirror this one: read-only, no inference (follow)',
 };
 const STATUS_TONE: Record<KeyStatus, Tone> = { active: 'ok', revoked: 'muted', expired: 'warn' };
 

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { keys, useModels, useNetwork, useReady, useSystem, useUptime } from '../api/queries.js';
+import { keys, useFollow, useModels, useNetwork, useReady, useSystem, useUptime } from '../api/queries.js';
 import { useClient } from '../auth/session.js';
 import { serverAddress } from '../lib/address.js';
 import { formatDuration, formatPercent, formatRelative, formatTime } from '../lib/format.js';
@@ -11,6 +11,7 @@ import { Card } from '../components/Card.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { LatencyPanel } from '../components/LatencyPanel.js';
 import { EmptyState, errorText, QueryView } from '../components/StateViews.js';
+import { FollowNotice } from '../components/FollowNotice.js';
 import { UptimeTable } from '../components/UptimeTable.js';
 
 function ServingCard() {
@@ -131,10 +132,32 @@ function UptimeCard() {
   );
 }
 
+/** Shown only on a follower: its leader, and loudly, a hold that stopped mirroring. */
+function FollowSection() {
+  const follow = useFollow();
+  const client = useClient();
+  const queryClient = useQueryClient();
+  const confirm = useMutation({
+    mutationFn: (hold: string) => client.send('POST', '/admin/v1/follow/confirm', { hold }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.follow }),
+  });
+  if (!follow.data?.following) return null;
+  return (
+    <>
+      <FollowNotice
+        status={follow.data}
+        onConfirm={(id) => { if (window.confirm(`Let mirroring go ahead (hold ${id})? What the leader removed is removed here too.`)) confirm.mutate(id); }}
+      />
+      {confirm.error ? <p className="text-warn" role="alert">{errorText(confirm.error)}</p> : null}
+    </>
+  );
+}
+
 export function OverviewPage() {
   const models = useModels();
   return (
     <div className="page">
+      <FollowSection />
       <div className="grid-2">
         <ServingCard />
         <LoadedCard />

@@ -2,7 +2,11 @@ import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { prepared, type Db } from '../db/database.js';
 import { badRequest, notFound } from '../http/errors.js';
 
-export const SCOPES = ['infer', 'metadata'] as const;
+/**
+ * `follow`: read only what a follower mirrors (the registry, model files, key hashes, the
+ * instance id), so a follower never needs the admin token.
+ */
+export const SCOPES = ['infer', 'metadata', 'follow'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKey {

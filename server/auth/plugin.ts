@@ -13,7 +13,10 @@ declare module 'fastify' {
     isAdmin: boolean;
   }
   interface FastifyContextConfig {
-    /** What a route needs: nothing, an admin token, or an API key scope. */
+    /**
+     * What a route needs: nothing, an admin token, or an API key scope. `follow` marks the
+     * read-only admin routes a follower mirrors from: the admin token or a key with that scope.
+     */
     access?: 'public' | 'admin' | Scope;
   }
 }
@@ -71,12 +74,21 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       request.isAdmin = true;
       return;
     }
+    if (access === 'follow' && token !== undefined && token !== '') {
+      // Never anonymous, loopback included: these routes hand out key hashes and model files.
+      const key = keys.authenticateHashed(token, hash as string);
+      if (key?.scopes.includes('follow')) {
+        request.apiKey = key;
+        return;
+      }
+      // Anything else is answered as on any admin route.
+    }
     const local = isLocalClient(request, proxied);
-    if (access === 'admin') {
+    if (access === 'admin' || access === 'follow') {
       if (!local) throttle(request);
       if (token === undefined) throw unauthorized('This admin route needs the admin token: send "Authorization: Bearer <admin token>".');
       if (token.startsWith('hearth_') && !token.startsWith('hearth_admin_')) {
-        throw unauthorized('API keys cannot call admin routes; use the admin token.');
+        throw unauthorized('API keys cannot call admin routes (except a follow key on what a follower reads); use the admin token.');
       }
       throw unauthorized('The admin token is not valid.');
     }

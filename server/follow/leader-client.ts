@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { leaderGet, readText, type LeaderResponse, type LeaderTransport } from './transport.js';
 
-/** A sync step that failed; its message is safe to log and show (it never holds the token). */
+/** A sync step that failed; its message is safe to log and show (it never holds the key). */
 export class FollowError extends Error {}
 
 const LeaderVersionSchema = Type.Object({
@@ -58,7 +58,7 @@ async function* verified(source: AsyncIterable<Uint8Array>, expect: { sha256: st
 const LeaderKeysSchema = Type.Object({
   keys: Type.Array(Type.Object({
     id: Type.String(), name: Type.String(), hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-    scopes: Type.Array(Type.Union([Type.Literal('infer'), Type.Literal('metadata')])),
+    scopes: Type.Array(Type.Union([Type.Literal('infer'), Type.Literal('metadata'), Type.Literal('follow')])),
     models: Type.Union([Type.Array(Type.String()), Type.Null()]),
     createdAt: Type.Integer(), expiresAt: Type.Union([Type.Integer(), Type.Null()]),
     revokedAt: Type.Union([Type.Integer(), Type.Null()]), lastUsedAt: Type.Union([Type.Integer(), Type.Null()]),
@@ -67,44 +67,49 @@ const LeaderKeysSchema = Type.Object({
 });
 export type MirroredKey = Static<typeof LeaderKeysSchema>['keys'][number];
 
+const InstanceSchema = Type.Object({ instanceId: Type.String({ pattern: '^[0-9a-f]{32}$' }) });
+
 export class LeaderClient {
   readonly url: string;
   readonly display: string;
 
-  constructor(url: string, private readonly token: string, private readonly timeoutMs = 10_000, private readonly downloadTimeoutMs = 600_000) {
+  constructor(url: string, private readonly key: string, private readonly transport: LeaderTransport, private readonly timeoutMs = 10_000, private readonly downloadTimeoutMs = 600_000) {
     this.url = url.replace(/\/+$/, '');
     this.display = displayUrl(url);
   }
 
-  private async get(pathname: string, signal: AbortSignal, timeoutMs: number): Promise<Response> {
-    let res: Response;
+  private async get(pathname: string, signal: AbortSignal, timeoutMs: number): Promise<LeaderResponse> {
+    let res: LeaderResponse;
     try {
-      res = await fetch(`${this.url}${pathname}`, {
-        headers: { authorization: `Bearer ${this.token}` },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      });
+      res = await leaderGet(new URL(`${this.url}${pathname}`), this.key, this.transport, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
     } catch (err) {
-      // undici hides the reason (refused, reset, DNS) in `cause`; the token is in no part of it.
+      // The key is in no part of these messages: it travels in a header, never in the URL.
       const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
       throw new FollowError(`cannot reach the leader at ${this.display} (GET ${pathname}): ${err instanceof Error ? err.message : String(err)}${cause}`);
     }
-    if (res.ok) return res;
-    const text = await res.text().catch(() => '');
+    if (res.status >= 200 && res.status < 300) return res;
+    const text = await readText(res.body, 64 * 1024).catch(() => '');
     let message = text.slice(0, 300);
     try { message = (JSON.parse(text) as { error?: string }).error ?? message; } catch { /* not JSON */ }
-    const hint = res.status === 401 ? ' Check --follow-token: it must be the leader\'s admin token.' : '';
+    const hint = res.status === 401 || res.status === 403
+      ? ' Check --follow-key: it must be a key of the leader with the follow scope (hearth key create NAME --scopes follow), not revoked.' : '';
     throw new FollowError(`the leader at ${this.display} answered ${res.status} to GET ${pathname}: ${message}${hint}`);
   }
 
   private async json<T>(pathname: string, schema: Parameters<typeof Value.Check>[0], signal: AbortSignal): Promise<T> {
     const res = await this.get(pathname, signal, this.timeoutMs);
     let body: unknown;
-    try { body = await res.json(); } catch { throw new FollowError(`the leader's answer to GET ${pathname} is not JSON; is ${this.display} a Hearth server?`); }
+    try { body = JSON.parse(await readText(res.body)); } catch { throw new FollowError(`the leader's answer to GET ${pathname} is not JSON; is ${this.display} a Hearth server?`); }
     if (!Value.Check(schema, body)) {
       const e = [...Value.Errors(schema, body)][0];
       throw new FollowError(`the leader's answer to GET ${pathname} has an unexpected shape at "${e?.path ?? ''}" (a different Hearth version?).`);
     }
     return body as T;
+  }
+
+  /** The random id the leader's data directory was given: another id is another leader. */
+  async instanceId(signal: AbortSignal): Promise<string> {
+    return (await this.json<Static<typeof InstanceSchema>>('/admin/v1/instance', InstanceSchema, signal)).instanceId;
   }
 
   async modelNames(signal: AbortSignal): Promise<string[]> {
@@ -125,11 +130,11 @@ export class LeaderClient {
     const pathname = `/admin/v1/models/${encodeURIComponent(name)}/versions/${v.version}/file`;
     const res = await this.get(pathname, signal, this.downloadTimeoutMs);
     const what = `the file of "${name}" version ${v.version}`;
-    const announced = res.headers.get('x-hearth-sha256');
-    if (announced !== v.sha256 || !res.body) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new FollowError(`${what} from the leader is announced as sha256 ${announced ?? '(none)'}; its registry says ${v.sha256}.`);
+    const announced = res.headers['x-hearth-sha256'];
+    if (announced !== v.sha256) {
+      res.body.destroy();
+      throw new FollowError(`${what} from the leader is announced as sha256 ${typeof announced === 'string' ? announced : '(none)'}; its registry says ${v.sha256}.`);
     }
-    return Readable.from(verified(res.body as WebReadableStream<Uint8Array>, { ...v, what }), { objectMode: false });
+    return Readable.from(verified(res.body, { ...v, what }), { objectMode: false });
   }
 }

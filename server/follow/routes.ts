@@ -3,10 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ConfigError } from '../config.js';
 import { conflict } from '../http/errors.js';
 import { errors } from '../routes/schemas.js';
 import { createFollower, NOT_FOLLOWING, type Follower } from './follower.js';
+import { followMetrics } from './metrics.js';
+import { instanceId } from './instance.js';
+import { RemovedBlobs } from './removed-blobs.js';
+import { followTransport } from './transport-config.js';
 
 const FollowStateSchema = Type.Object({
   following: Type.Boolean(),
@@ -18,6 +21,14 @@ const FollowStateSchema = Type.Object({
   lag: Type.Union([Type.Number(), Type.Null()], { description: 'Milliseconds since the registry last matched the leader.' }),
   lastChanges: Type.Array(Type.String()),
   syncs: Type.Integer(),
+  leaderInstanceId: Type.Union([Type.String(), Type.Null()], { description: 'The leader\'s instance id as recorded on first contact.' }),
+  hold: Type.Union([Type.Object({
+    id: Type.String({ description: 'Quote it to confirm: POST /admin/v1/follow/confirm {"hold": id}.' }),
+    reason: Type.Union([Type.Literal('leader-changed'), Type.Literal('removals')]),
+    message: Type.String(),
+    since: Type.Number(),
+    removals: Type.Array(Type.String()),
+  }), Type.Null()], { description: 'Set while mirroring is stopped until the operator confirms.' }),
 });
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -29,7 +40,7 @@ async function followRoutes(app: FastifyInstance, opts: { follower: Follower | n
   const { registry, blobs } = app.hearth;
 
   r.get('/models/:name/versions/:version/file', {
-    config: { access: 'admin' },
+    config: { access: 'follow' },
     schema: {
       tags: ['admin'], summary: 'The model file of a version (how a follower copies the registry)',
       description: 'The bytes as registered, application/octet-stream; the X-Hearth-Sha256 header carries their SHA-256.',
@@ -48,7 +59,7 @@ async function followRoutes(app: FastifyInstance, opts: { follower: Follower | n
   });
 
   r.get('/keys/export', {
-    config: { access: 'admin' },
+    config: { access: 'follow' },
     schema: {
       tags: ['admin'], summary: 'API keys with their SHA-256 hashes (never the keys), for a follower to mirror',
       response: { ...errors(401) },
@@ -62,25 +73,54 @@ async function followRoutes(app: FastifyInstance, opts: { follower: Follower | n
       response: { 200: FollowStateSchema, ...errors(401) },
     },
   }, async () => opts.follower?.state() ?? NOT_FOLLOWING);
+
+  r.post('/follow/confirm', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['admin'], summary: 'Lift the hold that stopped mirroring (another leader, or many removals), naming it by id',
+      body: Type.Object({ hold: Type.String({ minLength: 1, maxLength: 64 }) }),
+      response: { 200: FollowStateSchema, ...errors(400, 401, 409) },
+    },
+  }, async (req) => {
+    const f = opts.follower;
+    if (!f) throw conflict('This server follows no leader; there is nothing to confirm.');
+    const current = f.state().hold;
+    if (!f.confirm(req.body.hold)) {
+      throw conflict(current === null
+        ? 'Mirroring is not on hold; there is nothing to confirm.'
+        : `The hold now in place is ${current.id}, not ${req.body.hold}: read GET /admin/v1/follow again and confirm what it says.`);
+    }
+    await app.hearth.recordAdmin({ action: 'follow_confirm', ip: req.ip, detail: { hold: current?.id, reason: current?.reason, removals: current?.removals } });
+    return f.state();
+  });
+
+  r.get('/instance', {
+    config: { access: 'follow' },
+    schema: {
+      tags: ['admin'], summary: 'This data directory\'s random instance id: a follower stops mirroring when its leader\'s changes',
+      response: { 200: Type.Object({ instanceId: Type.String() }), ...errors(401) },
+    },
+  }, async () => ({ instanceId: instanceId(app.hearth.db) }));
 }
 
 /**
- * Follower mode (`hearth serve --follow URL --follow-token T`): the registry mirrors a leader's,
- * and local registry writes are refused so the two cannot drift apart. Also the route a leader
- * serves model files to its followers from.
+ * Follower mode (`hearth serve --follow URL` with a follow key): the registry mirrors a leader's,
+ * and local registry writes are refused so the two cannot drift apart. Also the routes a leader
+ * serves its followers from.
  */
 export const followPlugin = fp(async (app: FastifyInstance) => {
   const { config } = app.hearth;
   let follower: Follower | null = null;
   if (config.followUrl !== undefined) {
-    if (config.followToken === undefined) {
-      throw new ConfigError('Following a leader needs its admin token: give --follow-token (or HEARTH_FOLLOW_TOKEN).');
-    }
+    const transport = followTransport(config);
     const { db, registry, blobs, pool, models, recordAdmin, keys } = app.hearth;
-    follower = createFollower({ db, registry, blobs, pool, models, recordAdmin, keys, uploadLimitBytes: config.uploadLimitBytes }, {
-      url: config.followUrl, token: config.followToken, intervalMs: config.followIntervalMs,
+    const removed = new RemovedBlobs(blobs, config.followGraceDays * 24 * 3600 * 1000);
+    follower = createFollower({ db, registry, blobs, pool, models, recordAdmin, keys, removed, uploadLimitBytes: config.uploadLimitBytes }, {
+      url: config.followUrl, key: transport.key, transport: transport.transport, intervalMs: config.followIntervalMs,
+      maxRemovals: config.followMaxRemovals,
       log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
     });
+    followMetrics(app.hearth.observability.metrics.registry, follower);
     const leader = follower.leader;
     app.addHook('onRequest', async (request) => {
       const route = request.routeOptions.url ?? '';

@@ -1,12 +1,16 @@
 import { registerVersion } from '../registry/register.js';
 import type { AliasChange, ModelVersion } from '../registry/registry.js';
 import type { Services } from '../services.js';
-import { FollowError, type LeaderClient, type LeaderModel } from './leader-client.js';
+import { FollowError, type LeaderClient, type LeaderModel, type MirroredKey } from './leader-client.js';
 import { leaderSettings, needsReload, sameSettings } from './mirror-settings.js';
 import { PinnedRegistry } from './pinned-registry.js';
+import { gateRemovals, type Hold } from './removal-gate.js';
+import type { RemovedBlobs } from './removed-blobs.js';
 
 export type SyncDeps = Pick<Services, 'db' | 'registry' | 'blobs' | 'pool' | 'models' | 'recordAdmin'> & {
   uploadLimitBytes: number;
+  /** Where the model files of removed versions wait out their grace period. */
+  removed: RemovedBlobs;
   /** Mirrored too, so a client's key works on either instance; optional for registry-only syncs. */
   keys?: Services['keys'];
 };
@@ -16,6 +20,16 @@ export interface SyncResult {
   changes: string[];
   /** What could not be mirrored this time; it is retried on the next sync. */
   errors: string[];
+  /** Set when the sync changed nothing because its removals need the operator's confirmation. */
+  hold?: Hold;
+}
+
+export interface RemovalPolicy {
+  /** Removals (versions and keys) one sync may make without confirmation. */
+  max: number;
+  /** Removals the operator confirmed. */
+  confirmed: ReadonlySet<string>;
+  now: number;
 }
 
 const ACTOR = 'follower';
@@ -137,14 +151,14 @@ class ModelSync {
   }
 
   private async removeStale(): Promise<void> {
-    const { registry, models, blobs } = this.deps;
+    const { registry, models, removed } = this.deps;
     this.refresh();
     if (this.local.size === 0) return;
     const aliased = new Set(Object.values(registry.getModel(this.name).aliases));
     for (const version of this.local.keys()) {
       if (this.matched(version) || aliased.has(version)) continue;
       await models.unload(this.name, version);
-      for (const sha of registry.remove(this.name, version)) await blobs.remove(sha);
+      for (const sha of registry.remove(this.name, version)) await removed.keep(sha);
       await this.note(`removed version ${version}`, { action: 'remove', version });
     }
     this.refresh();
@@ -152,37 +166,84 @@ class ModelSync {
 }
 
 async function removeModel(deps: SyncDeps, name: string, client: LeaderClient, result: SyncResult): Promise<void> {
-  const { registry, models, blobs } = deps;
+  const { registry, models, removed } = deps;
   for (const v of registry.listVersions(name)) await models.unload(name, v.version);
-  for (const sha of registry.remove(name)) await blobs.remove(sha);
+  for (const sha of registry.remove(name)) await removed.keep(sha);
   result.changes.push(`${name}: removed`);
   await deps.recordAdmin({ action: 'remove', actor: ACTOR, model: name, detail: { leader: client.display } });
 }
 
+/** Every removal mirroring `leaders` (and `keys`) would make here, one line each. */
+function plannedRemovals(deps: SyncDeps, names: string[], leaders: Map<string, LeaderModel>, keys: MirroredKey[] | undefined): string[] {
+  const out: string[] = [];
+  const listed = new Set(names);
+  for (const m of deps.registry.listModels()) {
+    const leader = leaders.get(m.name);
+    // A model the leader lists but whose details did not arrive is left alone this time.
+    if (listed.has(m.name) && !leader) continue;
+    const theirs = new Map((leader?.versions ?? []).map((v) => [v.version, v.sha256]));
+    for (const v of deps.registry.listVersions(m.name)) {
+      if (theirs.get(v.version) !== v.sha256) out.push(`model ${m.name} version ${v.version}`);
+    }
+  }
+  if (keys && deps.keys) {
+    const wanted = new Set(keys.map((k) => k.id));
+    for (const k of deps.keys.list()) if (!wanted.has(k.id)) out.push(`key ${k.id}`);
+  }
+  return out;
+}
+
 /**
  * Makes this registry a copy of the leader's: versions under the same numbers and bytes, their
- * settings and the aliases. One model that cannot be mirrored does not hold back the others.
+ * settings, the aliases and the API keys. One model that cannot be mirrored does not hold back
+ * the others. Everything the leader lists is read first: when the removals it implies need the
+ * operator (removal-gate.ts), nothing at all is changed.
  */
-export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signal: AbortSignal): Promise<SyncResult> {
+export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signal: AbortSignal, policy: RemovalPolicy): Promise<SyncResult> {
   const result: SyncResult = { changes: [], errors: [] };
   const names = await client.modelNames(signal);
+  const leaders = new Map<string, LeaderModel>();
   for (const name of names) {
     signal.throwIfAborted();
     try {
-      const leader = await client.model(name, signal);
-      await new ModelSync(deps, client, leader, result, signal).run();
+      leaders.set(name, await client.model(name, signal));
     } catch (err) {
       if (signal.aborted) throw err;
       if (err instanceof FollowError && /^cannot reach/.test(err.message)) throw err;
       result.errors.push(`${name}: ${message(err)}`);
     }
   }
+  let keys: MirroredKey[] | undefined;
   if (deps.keys) {
     try {
-      const changed = deps.keys.mirror(await client.keys(signal));
-      if (changed > 0) result.changes.push(`api keys: ${changed} mirrored`);
+      keys = await client.keys(signal);
     } catch (err) {
       if (signal.aborted) throw err;
+      result.errors.push(`api keys: ${message(err)}`);
+    }
+  }
+  const hold = gateRemovals(plannedRemovals(deps, names, leaders, keys), {
+    ...policy,
+    everyModel: names.length === 0 && deps.registry.listModels().length > 0,
+    everyKey: keys !== undefined && keys.length === 0 && (deps.keys?.list().length ?? 0) > 0,
+  });
+  if (hold) return { ...result, hold };
+
+  for (const leader of leaders.values()) {
+    signal.throwIfAborted();
+    try {
+      await new ModelSync(deps, client, leader, result, signal).run();
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (err instanceof FollowError && /^cannot reach/.test(err.message)) throw err;
+      result.errors.push(`${leader.name}: ${message(err)}`);
+    }
+  }
+  if (deps.keys && keys) {
+    try {
+      const changed = deps.keys.mirror(keys);
+      if (changed > 0) result.changes.push(`api keys: ${changed} mirrored`);
+    } catch (err) {
       result.errors.push(`api keys: ${message(err)}`);
     }
   }

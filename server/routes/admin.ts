@@ -44,7 +44,8 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   };
 
   r.addHook('onRoute', (route) => {
-    route.config = { ...(route.config ?? {}), access: 'admin' };
+    // Admin unless a route says `follow` (read by followers with a follow key as well).
+    route.config = { ...(route.config ?? {}), access: route.config?.access === 'follow' ? 'follow' : 'admin' };
   });
 
   const guard = new RolloutGuard({ db: app.hearth.db, registry, models, recordAdmin: (e) => app.hearth.recordAdmin(e) });
@@ -89,6 +90,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   });
 
   r.get('/models', {
+    config: { access: 'follow' },
     schema: { tags: ['admin'], summary: 'All models with their versions and aliases' },
   }, async () => ({
     models: registry.listModels().map((m) => ({
@@ -98,6 +100,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   }));
 
   r.get('/models/:name', {
+    config: { access: 'follow' },
     schema: { tags: ['admin'], summary: 'One model: versions, aliases and alias history', params: ModelParams, response: { ...errors(401, 404) } },
   }, async (req) => {
     const m = registry.getModel(req.params.name);

@@ -31,8 +31,14 @@ describe('two instances behind nginx (deploy/nginx/hearth-failover.conf)', () =>
     findNginx();
     dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-failover-'));
     leader = await startHearthProcess(['--data-dir', path.join(dir, 'leader')], { HEARTH_ADMIN_TOKEN: token });
-    follower = await startHearthProcess(['--data-dir', path.join(dir, 'follower'), '--follow', leader.url, '--follow-interval-ms', '200'], {
-      HEARTH_FOLLOW_TOKEN: token, HEARTH_ADMIN_TOKEN: undefined,
+    // The follower holds a read-only follow key, never the leader's admin token.
+    const made = await fetch(`${leader.url}/admin/v1/keys`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'follower', scopes: ['follow'] }),
+    });
+    const { key } = (await made.json()) as { key: string };
+    follower = await startHearthProcess(['--data-dir', path.join(dir, 'follower'), '--follow', leader.url, '--follow-insecure', '--follow-interval-ms', '200'], {
+      HEARTH_FOLLOW_KEY: key, HEARTH_ADMIN_TOKEN: undefined,
     });
     nginx = await startNginx(path.join(dir, 'nginx'), { leader: leader.address, follower: follower.address });
   });

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlp } from '../../scripts/onnx-builder.js';
 import { rm } from 'node:fs/promises';
+import { generateKey } from '../../server/auth/keys.js';
 import { json, startTestServer, upload, type TestServer } from '../helpers/server.js';
-import { caughtUp, followState, infer, model, register, registryOf, setAlias, startFollower } from './helpers.js';
+import { caughtUp, createKey, followState, infer, model, register, registryOf, setAlias, startFollower } from './helpers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const weights = (seed: number) => mlp({ layers: [4, 6, 3], seed });
@@ -166,7 +167,7 @@ describe('a follower mirrors its leader\'s registry', () => {
     expect(await followState(leader)).toMatchObject({ following: false, leader: null, lastSyncAt: null, lag: null });
   });
 
-  it('the leader serves registered bytes with their SHA-256, to the admin token only', async () => {
+  it('the leader serves registered bytes with their SHA-256, to the admin token and follow keys only', async () => {
     const bytes = weights(30);
     await register(leader, 'file', bytes);
     const r = await leader.admin('/admin/v1/models/file/versions/1/file');
@@ -175,17 +176,22 @@ describe('a follower mirrors its leader\'s registry', () => {
     expect(r.headers.get('x-hearth-sha256')).toBe(sha(bytes));
     expect(Buffer.from(await r.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
     expect((await fetch(`${leader.url}/admin/v1/models/file/versions/1/file`)).status).toBe(401);
+    const withKey = async (scopes: string[]) => (await fetch(`${leader.url}/admin/v1/models/file/versions/1/file`, {
+      headers: { authorization: `Bearer ${(await createKey(leader, scopes.join('+'), scopes)).key}` },
+    })).status;
+    expect(await withKey(['follow'])).toBe(200);
+    expect(await withKey(['infer', 'metadata'])).toBe(401);
     expect((await leader.admin('/admin/v1/models/file/versions/2/file')).status).toBe(404);
     expect((await leader.admin('/admin/v1/models/nope/versions/1/file')).status).toBe(404);
   });
 
-  it('a follower with the wrong token reports it without ever showing it, and keeps serving', async () => {
-    const wrong = 'hearth_admin_not-the-right-token-0123456789';
-    const other = await startFollower(leader, { followToken: wrong });
+  it('a follower with a key the leader does not know reports it without ever showing it, and keeps serving', async () => {
+    const wrong = generateKey();
+    const other = await startFollower(leader, { followKey: wrong });
     try {
       const state = await followState(other);
       expect(state.lastError).toMatch(/answered 401/);
-      expect(state.lastError).toMatch(/--follow-token/);
+      expect(state.lastError).toMatch(/--follow-key/);
       expect(JSON.stringify(state)).not.toContain(wrong);
       expect(state.lastSyncAt).toBeNull();
       expect((await fetch(`${other.url}/v2/health/live`)).status).toBe(200);

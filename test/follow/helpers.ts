@@ -4,6 +4,7 @@ import { json, post, startTestServer, upload, type TestServer } from '../helpers
 export interface FollowState {
   following: boolean; leader: string | null; intervalMs: number | null; lastSyncAt: number | null;
   lastAttemptAt: number | null; lastError: string | null; lag: number | null; lastChanges: string[]; syncs: number;
+  leaderInstanceId: string | null; hold: Hold | null;
 }
 
 export interface ModelView {
@@ -28,8 +29,22 @@ export async function caughtUp(follower: TestServer): Promise<FollowState> {
   }
 }
 
-export const startFollower = (leader: TestServer, overrides: Partial<Config> = {}, keepDataDir?: string) =>
-  startTestServer({ followUrl: leader.url, followToken: leader.token, followIntervalMs: 100, ...overrides }, keepDataDir);
+/** A key made on `s` with the given scopes (the follow scope by default), as `hearth key create` makes one. */
+export async function createKey(s: TestServer, name = 'follower', scopes: string[] = ['follow']): Promise<{ id: string; key: string }> {
+  const r = await json<{ id: string; key: string; error?: string }>(s.admin('/admin/v1/keys', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, scopes }),
+  }));
+  if (r.status !== 201) throw new Error(`key create: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** A follower of `leader` over plain loopback HTTP (so it says --follow-insecure), with a follow key of its own. */
+export async function startFollower(leader: TestServer, overrides: Partial<Config> = {}, keepDataDir?: string): Promise<TestServer> {
+  const followKey = overrides.followKey ?? (await createKey(leader)).key;
+  return startTestServer({ followUrl: leader.url, followKey, followInsecure: true, followIntervalMs: 100, ...overrides }, keepDataDir);
+}
+
+export interface Hold { id: string; reason: 'leader-changed' | 'removals'; message: string; since: number; removals: string[] }
 
 export async function model(s: TestServer, name: string): Promise<{ status: number; body: ModelView }> {
   return json<ModelView>(s.admin(`/admin/v1/models/${encodeURIComponent(name)}`));
