@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HttpError } from './http/errors.js';
 import { AuditChainRefused } from './usage/index.js';
+import { requestIdGenerator } from './net/request-id.js';
 import { ProtocolError } from './protocol/errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { followPlugin } from './follow/routes.js';
@@ -42,15 +43,16 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const app = Fastify({
     logger: withRedaction(opts.logger ?? false),
     bodyLimit: config.bodyLimitBytes,
-    // Clients' request ids are echoed in logs; the log never holds an Authorization header.
-    requestIdHeader: 'x-request-id',
+    // The server's own id, and beside it the client's X-Request-Id when valid (net/request-id.ts);
+    // the log never holds an Authorization header.
+    requestIdHeader: false,
     // Behind a load balancer, request.ip is the client that X-Forwarded-For names, but only when the
     // connection comes from a proxy the admin listed: anyone else could forge the header.
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
-    genReqId: ((): (() => string) => { let n = 0; return () => `req-${(++n).toString(36)}`; })(),
+    genReqId: requestIdGenerator(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     connectionTimeout: 0,
-    requestTimeout: config.requestTimeoutMs,
+    requestTimeout: Math.max(config.requestTimeoutMs, config.uploadTimeoutMs),
     keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 256 },
     forceCloseConnections: 'idle',

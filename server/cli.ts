@@ -65,6 +65,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--no-demo-models', 'do not register the bundled demo model on an empty registry')
     .option('--no-usage-log', 'do not write the usage log (for benchmarks; the audit trail then has gaps)')
     .option('--inline-max-us <us>', 'run a CPU model on the HTTP thread when its median run takes at most this long (default 100; 0: always in worker threads)', int('--inline-max-us'))
+    .option('--durability <level>', '"process-crash" (default): answered work survives a killed process; "power-loss": also a power cut, every commit synced to disk first (slower) (env HEARTH_DURABILITY)')
     .option('--usage-fsync', 'fdatasync each usage record before its response: survives a power loss, not only a crash (slower)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .option('--tls', 'serve HTTPS with a self-signed certificate made on first start and kept in the data directory')
@@ -76,6 +77,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--max-concurrent <n>', 'default requests in flight per API key (default: none)', int('--max-concurrent'))
     .option('--rejected-rate <n>', 'refused requests (bad key, unknown model) a client address may cause per second before it gets 429; loopback not counted (default 10; 0: no limit)', Number)
     .option('--allowed-hosts <names>', 'host names clients may use besides the addresses, localhost and this machine\'s name, comma-separated; "*.example.org" for subdomains (env HEARTH_ALLOWED_HOSTS)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .option('--upload-timeout <seconds>', 'time an admin has to send a model file (default 3600); other requests keep 120 s', int('--upload-timeout'))
     .option('--max-header-size <bytes>', 'largest request head (default 16 KiB)', int('--max-header-size'))
     .option('--trust-proxy <list>', 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (env HEARTH_TRUST_PROXY)')
     .option('--follow <url>', 'follower mode: mirror the registry of the Hearth at this URL (env HEARTH_FOLLOW_URL)')
@@ -87,16 +89,16 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--follow-grace-days <days>', 'days a follower keeps the model files it removed, in blobs/removed (default 7)', int('--follow-grace-days'))
     .action(async (o: {
       host?: string; port?: number; dataDir?: string; requireApiKey?: boolean; workers?: number; bodyLimit?: number;
-      demoModels: boolean; usageLog: boolean; usageFsync?: boolean; inlineMaxUs?: number; logLevel?: Config['logLevel'];
-      tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number; trustProxy?: string; allowedHosts?: string[]; rejectedRate?: number;
+      demoModels: boolean; usageLog: boolean; usageFsync?: boolean; durability?: Config['durability']; inlineMaxUs?: number; logLevel?: Config['logLevel'];
+      tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number; trustProxy?: string; allowedHosts?: string[]; rejectedRate?: number; uploadTimeout?: number;
       follow?: string; followKey?: string; followFingerprint?: string; followInsecure?: boolean; followIntervalMs?: number;
       followMaxRemovals?: number; followGraceDays?: number;
     }) => {
       const config = resolveConfig({
         host: o.host, port: o.port, dataDir: o.dataDir, requireApiKey: o.requireApiKey ?? false, workers: o.workers,
-        bodyLimitBytes: o.bodyLimit, demoModels: o.demoModels, usageLog: o.usageLog, usageFsync: o.usageFsync ?? false, inlineMaxUs: o.inlineMaxUs, logLevel: o.logLevel ?? 'warn',
+        bodyLimitBytes: o.bodyLimit, demoModels: o.demoModels, usageLog: o.usageLog, usageFsync: o.usageFsync ?? false, durability: o.durability, inlineMaxUs: o.inlineMaxUs, logLevel: o.logLevel ?? 'warn',
         tls: o.tls, tlsCert: o.tlsCert, tlsKey: o.tlsKey, allow: o.allow, corsOrigins: o.cors,
-        ratePerSecond: o.rateLimit, maxConcurrent: o.maxConcurrent, maxHeaderBytes: o.maxHeaderSize, allowedHosts: o.allowedHosts, rejectedPerSecond: o.rejectedRate,
+        ratePerSecond: o.rateLimit, maxConcurrent: o.maxConcurrent, maxHeaderBytes: o.maxHeaderSize, allowedHosts: o.allowedHosts, rejectedPerSecond: o.rejectedRate, uploadTimeoutMs: o.uploadTimeout === undefined ? undefined : o.uploadTimeout * 1000,
         trustProxy: o.trustProxy?.split(',').map((x) => x.trim()).filter(Boolean),
         followUrl: o.follow, followKey: o.followKey, followFingerprint: o.followFingerprint, followInsecure: o.followInsecure ?? false,
         followIntervalMs: o.followIntervalMs, followMaxRemovals: o.followMaxRemovals, followGraceDays: o.followGraceDays,
@@ -117,6 +119,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
       out.log(`  Data:        ${config.dataDir}`);
       out.log(`  Admin token: ${server.services.adminTokenFile ?? 'from HEARTH_ADMIN_TOKEN'}`);
       out.log(`  Instance:    ${instanceId(server.services.db)} (a follower stops mirroring if this changes)`);
+      for (const notice of server.services.startupNotices) out.log(`  ${notice}`);
       if (config.followUrl !== undefined) out.log(`  Following:   ${displayUrl(config.followUrl)} (registry changes are made there)`);
       for (const line of servingSummary(server.app)) out.log(line);
       await stopped;

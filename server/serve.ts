@@ -80,6 +80,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; hook
   services.hardware.start().catch((err: unknown) => app.log.warn({ err }, 'hardware detection failed'));
   // Up time counts from here: the time since the previous run's last heartbeat is down.
   services.observability.start();
+  for (const notice of services.startupNotices) app.log.warn(notice);
   await warmProduction(services, (m) => app.log.warn(m));
   const url = app.network.localUrl();
   let closing: Promise<void> | undefined;

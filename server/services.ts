@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { loadOrCreateAdminToken } from './auth/admin-token.js';
+import { ADMIN_TOKEN_FILE, loadOrCreateAdminToken } from './auth/admin-token.js';
+import { secureDataDir } from './db/data-dir.js';
+import { TLS_KEY_FILE } from './net/tls.js';
 import { KeyStore } from './auth/keys.js';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
@@ -11,7 +13,7 @@ import { createObservability, type Observability } from './observability/index.j
 import { ModelManager, type DeviceBudget, type Placement, type PlacementResolver } from './runtime/models.js';
 import { WorkerPool } from './runtime/pool.js';
 import { createUsageLogWorker, type UsageLogWorker } from './usage/log-worker.js';
-import { loadOrCreateSigningKey, type SigningKey } from './usage/signing.js';
+import { loadOrCreateSigningKey, SIGNING_KEY_FILE, type SigningKey } from './usage/signing.js';
 import { CHECKPOINT_FILE } from './usage/checkpoint-file.js';
 import type { AdminAction } from './usage/types.js';
 
@@ -51,6 +53,8 @@ export interface Services {
   recordAdmin(event: AdminEvent): Promise<void>;
   adminToken: string;
   adminTokenFile: string | null;
+  /** What start-up changed that the operator should know (modes tightened in the data dir). */
+  startupNotices: readonly string[];
   startedAt: number;
   close(): Promise<void>;
 }
@@ -60,8 +64,11 @@ export interface ServiceHooks {
 }
 
 export async function createServices(config: Config, hooks: ServiceHooks = {}): Promise<Services> {
-  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const tightened = await secureDataDir(config.dataDir, [ADMIN_TOKEN_FILE, SIGNING_KEY_FILE, TLS_KEY_FILE]);
   const db = openDatabase(path.join(config.dataDir, 'hearth.db'));
+  // power-loss: every commit is fsynced (FULL), the usage log's thread inherits it below, and the
+  // usage journal is fdatasynced before each response.
+  if (config.durability === 'power-loss') db.pragma('synchronous = FULL');
   const registry = new Registry(db);
   const blobs = new BlobStore(config.dataDir);
   await blobs.init();
@@ -80,7 +87,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
   const usage = createUsageLogWorker(db.name, {
     enabled: config.usageLog, signer: signingKey, maxDelayMs: 0,
     synchronous: db.pragma('synchronous', { simple: true }) as number,
-    journal: { file: path.join(config.dataDir, USAGE_JOURNAL_FILE), fsync: config.usageFsync },
+    journal: { file: path.join(config.dataDir, USAGE_JOURNAL_FILE), fsync: config.usageFsync || config.durability === 'power-loss' },
     checkpointFile: path.join(config.dataDir, CHECKPOINT_FILE),
   });
   const recordAdmin = async (e: AdminEvent) => {
@@ -131,6 +138,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
     config, db, registry, blobs, pool, models, hardware, budgets, keys, usage, signingKey, recordAdmin, observability,
     draining: false,
     adminToken: token, adminTokenFile: file, startedAt: Date.now(),
+    startupNotices: tightened.map((t) => `Tightened to owner-only: ${t}`),
     async close() {
       observability?.close();
       hardware.stop();

@@ -43,8 +43,8 @@ export interface ModelDetail {
   aliasHistory: AliasChange[];
 }
 
-export type Scope = 'infer' | 'metadata' | 'follow';
-export const SCOPES: readonly Scope[] = ['infer', 'metadata', 'follow'];
+export type Scope = 'infer' | 'metadata' | 'follow' | 'metrics';
+export const SCOPES: readonly Scope[] = ['infer', 'metadata', 'follow', 'metrics'];
 
 
 export interface CreatedKey {

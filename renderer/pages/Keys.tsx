@@ -15,6 +15,7 @@ const SCOPE_TEXT: Record<Scope, string> = {
   infer: 'Run inference (infer)',
   metadata: 'Read model metadata and readiness (metadata)',
   follow: 'Let a follower server mirror this one: read-only, no inference (follow)',
+  metrics: 'Scrape /metrics, which covers every model (metrics; not for keys limited to some models)',
 };
 const STATUS_TONE: Record<KeyStatus, Tone> = { active: 'ok', revoked: 'muted', expired: 'warn' };
 

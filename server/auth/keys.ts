@@ -6,7 +6,7 @@ import { badRequest, notFound } from '../http/errors.js';
  * `follow`: read only what a follower mirrors (the registry, model files, key hashes, the
  * instance id), so a follower never needs the admin token.
  */
-export const SCOPES = ['infer', 'metadata', 'follow'] as const;
+export const SCOPES = ['infer', 'metadata', 'follow', 'metrics'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKey {

@@ -58,7 +58,7 @@ async function* verified(source: AsyncIterable<Uint8Array>, expect: { sha256: st
 const LeaderKeysSchema = Type.Object({
   keys: Type.Array(Type.Object({
     id: Type.String(), name: Type.String(), hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-    scopes: Type.Array(Type.Union([Type.Literal('infer'), Type.Literal('metadata'), Type.Literal('follow')])),
+    scopes: Type.Array(Type.Union([Type.Literal('infer'), Type.Literal('metadata'), Type.Literal('follow'), Type.Literal('metrics')])),
     models: Type.Union([Type.Array(Type.String()), Type.Null()]),
     createdAt: Type.Integer(), expiresAt: Type.Union([Type.Integer(), Type.Null()]),
     revokedAt: Type.Union([Type.Integer(), Type.Null()]), lastUsedAt: Type.Union([Type.Integer(), Type.Null()]),

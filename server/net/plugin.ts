@@ -6,6 +6,8 @@ import { NetworkControl } from './control.js';
 import { Counter } from 'prom-client';
 import { HostCheck } from './host-check.js';
 import { isLocalClient } from './local-client.js';
+import { badRequestId } from './request-id.js';
+import { BodyDeadlines, hasBody } from './body-deadline.js';
 import { RejectionBudget, RejectionSummaries, REJECTED_STATUSES } from './rejections.js';
 import { NetworkStore } from './settings.js';
 import type { TlsInfo } from './tls.js';
@@ -22,6 +24,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request's Origin when CORS allows it; the response then names it. */
     corsOrigin?: string;
+  }
+  interface FastifyContextConfig {
+    /** The route receives model files: its body may take --upload-timeout rather than the request timeout. */
+    upload?: boolean;
   }
 }
 
@@ -74,18 +80,23 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
     name: 'hearth_rejected_requests_total', help: 'Requests refused before they reached a model (401, 403, 404, 429), by status; summarised in the usage log.',
     labelNames: ['status'], registers: [observability.metrics.registry],
   });
+  // Only when uploads get longer than other requests: otherwise Node's own limit is the one.
+  const deadlines = config.uploadTimeoutMs > config.requestTimeoutMs ? new BodyDeadlines(config.requestTimeoutMs) : undefined;
   const flushTimer = setInterval(() => { summaries.flush().catch((error: unknown) => app.log.error({ err: error }, 'writing the rejected-request summaries failed')); }, REJECTED_SUMMARY_MS);
   flushTimer.unref();
 
   // Callback-style hooks: an async hook costs a promise and a microtask turn on every request.
   app.addHook('onRequest', (request, reply, done) => {
     request.arrivedAt = performance.now();
+    if (deadlines !== undefined && request.routeOptions.config.upload !== true && hasBody(request.raw)) deadlines.watch(request.raw);
     const address = request.ip;
     if (!control.allows(address)) {
       // Closing the connection lets the server answer without reading what the client still sends.
       return done(new HttpError(403, `Your address ${address ? normalizeAddress(address) : '(unknown)'} is not in this server's client allowlist; ` +
         'the admin can add it with "hearth network allow --add ADDRESS/32".', { connection: 'close' }));
     }
+    const badId = badRequestId(request.headers['x-request-id']);
+    if (badId !== undefined) return done(new HttpError(400, badId));
     const host = request.headers.host;
     if (!hosts.allows(host)) {
       return done(new HttpError(403, `This server does not answer to the name "${String(host).slice(0, 100)}" (a page may be trying DNS rebinding). ` +
@@ -115,6 +126,7 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
   });
 
   app.addHook('onSend', (request, reply, payload, done) => {
+    deadlines?.done(request.raw);
     const status = reply.statusCode;
     if (REJECTED_STATUSES.has(status) && request.inference === undefined) {
       rejected.labels(String(status)).inc();
@@ -137,6 +149,7 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsIn
 
   app.addHook('preClose', async () => {
     clearInterval(flushTimer);
+    deadlines?.close();
     await summaries.flush();
     await control.close();
   });

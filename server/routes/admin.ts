@@ -53,7 +53,8 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   await app.register(reliabilityRoutes, { guard });
 
   r.post('/models/:name/versions', {
-    config: { access: 'admin' },
+    // A model file may take far longer to arrive than a request (--upload-timeout, net/body-deadline.ts).
+    config: { access: 'admin', upload: true },
     schema: {
       tags: ['admin'], summary: 'Register a new version from an ONNX file',
       description: 'Body: the .onnx file as application/octet-stream. Registering bytes this model already has ' +

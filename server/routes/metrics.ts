@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onErrorHookHandler } from 'fastify';
+import { HttpError } from '../http/errors.js';
 import { reasonOf, type FailureReason } from '../observability/index.js';
 import { QueueTimeoutError } from '../runtime/scheduler.js';
 
@@ -45,13 +46,16 @@ export function inferenceMetrics(app: FastifyInstance): (request: FastifyRequest
 export async function metricsRoutes(app: FastifyInstance): Promise<void> {
   const { observability } = app.hearth;
   app.get('/metrics', {
-    config: { access: 'metadata' },
+    // Its own scope: the metrics name every model and its traffic, which a key limited to some
+    // models, or meant only for inference, must not read.
+    config: { access: 'metrics' },
     schema: {
       tags: ['metrics'],
       summary: 'Prometheus metrics (text format 0.0.4)',
-      description: 'Loopback clients need no key; LAN clients an API key with the "metadata" scope, or the admin token.',
+      description: 'Loopback clients need no key; LAN clients an API key with the "metrics" scope and no model list, or the admin token.',
     },
-  }, async (_req, reply) => {
+  }, async (req, reply) => {
+    if (req.apiKey?.models) throw new HttpError(403, 'The metrics cover every model; this key is limited to some. Make a key for Prometheus with "hearth key create NAME --scopes metrics".');
     const { registry: prom } = observability.metrics;
     return reply.header('content-type', prom.contentType).send(await prom.metrics());
   });

@@ -24,9 +24,12 @@ function blobsOnDisk(dataDir: string): string[] {
 }
 
 /** What a killed server left behind, read straight from its files while it is down. */
+/** The client's X-Request-Id, which the server records after its own id. */
+const clientId = (requestId: string) => requestId.split(' ')[1] ?? requestId;
+
 /** Request ids with a success record in the database. */
 function committedAnswers(db: Database.Database): Set<string> {
-  return new Set((db.prepare("SELECT request_id FROM records WHERE kind = 'inference' AND status = 200").all() as { request_id: string }[]).map((r) => r.request_id));
+  return new Set((db.prepare("SELECT request_id FROM records WHERE kind = 'inference' AND status = 200").all() as { request_id: string }[]).map((r) => clientId(r.request_id)));
 }
 
 function inspectDisk(dataDir: string, expected: ReadonlySet<string>) {
@@ -38,9 +41,9 @@ function inspectDisk(dataDir: string, expected: ReadonlySet<string>) {
     // Records not committed yet are in the usage journal, written before their answer left; the next start commits them.
     const committedJ = db.prepare('SELECT journal_seq FROM chain_state').pluck().get() as number;
     const journaled = new Set(readJournal(path.join(dataDir, 'usage-journal'), committedJ)
-      .filter((e) => e.r.status === 200).map((e) => e.r.requestId));
+      .filter((e) => e.r.status === 200).map((e) => clientId(e.r.requestId ?? '')));
     const lastSeq = (db.prepare('SELECT MAX(seq) AS seq FROM records').get() as { seq: number | null }).seq;
-    const find = db.prepare('SELECT seq, status, outcome, reason FROM records WHERE request_id = ?');
+    const find = db.prepare("SELECT seq, status, outcome, reason FROM records WHERE request_id LIKE '% ' || ?");
     // Answered requests without a success record, with whatever the log holds for them.
     const missing = [...expected].filter((id) => !answered.has(id) && !journaled.has(id)).map((id) => ({ id, stored: find.all(id), lastSeq }));
     return { integrity, versions, missing, journaled: journaled.size };

@@ -28,8 +28,10 @@ describe('usage log and audit export through the API and CLI', () => {
     expect(page.status).toBe(200);
     const rows = page.body.rows;
     expect(rows).toHaveLength(4);
-    const mine = rows.filter((r) => r.requestId.startsWith('client-')).sort((a, b) => a.requestId.localeCompare(b.requestId));
-    expect(mine.map((r) => r.requestId)).toEqual(['client-0', 'client-1', 'client-2']);
+    // The server's own id, then the client's X-Request-Id.
+    const mine = rows.filter((r) => / client-\d$/.test(r.requestId)).sort((a, b) => a.requestId.slice(-1).localeCompare(b.requestId.slice(-1)));
+    expect(mine.map((r) => r.requestId.split(' ')[1])).toEqual(['client-0', 'client-1', 'client-2']);
+    expect(new Set(mine.map((r) => r.requestId.split(' ')[0])).size).toBe(3);
     for (const r of mine) {
       expect(r).toMatchObject({ keyId: key.id, model: 'iris', version: 2, outcome: 'success', status: 200, batchSize: 2, client: '127.0.0.1' });
       expect(r.bytesIn).toBe(JSON.stringify(good).length);

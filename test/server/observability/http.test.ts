@@ -71,14 +71,23 @@ describe('metrics, latency history and uptime over HTTP', () => {
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
-  it('lets a key with the metadata scope scrape, and refuses one without it', async () => {
+  it('lets a key with the metrics scope scrape; refuses other scopes and keys limited to some models', async () => {
     const make = async (scopes: string[]) => (await json<{ key: string }>(server.admin('/admin/v1/keys', {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: scopes.join('+'), scopes }),
     }))).body.key;
     const inferOnly = await make(['infer']);
     const metadata = await make(['metadata']);
+    const metrics = await make(['metrics']);
+    const limited = (await json<{ key: string }>(server.admin('/admin/v1/keys', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'one-model', scopes: ['metrics', 'infer'], models: ['iris'] }),
+    }))).body.key;
     expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${inferOnly}` } })).status).toBe(403);
-    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${metadata}` } })).status).toBe(200);
+    // The attack: a key for one model (or for metadata only) read every model's names and traffic.
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${metadata}` } })).status).toBe(403);
+    const narrow = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${limited}` } });
+    expect(narrow.status).toBe(403);
+    expect(await narrow.text()).not.toContain('hearth_inference');
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${metrics}` } })).status).toBe(200);
     expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token}` } })).status).toBe(200);
   });
 
