@@ -5,6 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HttpError } from './http/errors.js';
 import { ProtocolError } from './protocol/errors.js';
 import { adminRoutes } from './routes/admin.js';
+import { identityRoutes } from './routes/identity.js';
+import { newLaunchNonce } from './auth/identity.js';
 import { followPlugin } from './follow/routes.js';
 import { usageRoutes } from './routes/usage.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -33,6 +35,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Serve HTTPS with this certificate (see server/net/tls.ts). */
   tls?: TlsMaterial | null;
+  /** This start's nonce, answered by GET /admin/v1/identity (random when not given). */
+  launchNonce?: string;
 }
 
 /** Builds the whole HTTP surface over the given services; never listens. */
@@ -122,6 +126,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(metricsRoutes);
   await app.register(v2Routes);
   await app.register(adminRoutes, { prefix: '/admin/v1' });
+  await app.register(identityRoutes, { prefix: '/admin/v1', nonce: opts.launchNonce ?? newLaunchNonce() });
   await app.register(followPlugin);
   await app.register(networkRoutes, { prefix: '/admin/v1' });
   await app.register(usageRoutes, { prefix: '/admin/v1' });

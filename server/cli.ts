@@ -8,6 +8,7 @@ import { ConfigError, resolveConfig, type Config } from './config.js';
 import { DatabaseTooNewError } from './db/database.js';
 import { displayUrl } from './follow/leader-client.js';
 import { formatSystem, type SystemSnapshot } from './hardware/index.js';
+import { launchReporter } from './launch-report.js';
 import { startServer } from './serve.js';
 import { runVerifyCommand } from './usage/index.js';
 import { VERSION } from './version.js';
@@ -91,7 +92,15 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
         trustProxy: o.trustProxy?.split(',').map((x) => x.trim()).filter(Boolean),
         followUrl: o.follow, followToken: o.followToken, followIntervalMs: o.followIntervalMs,
       });
-      const server = await startServer(config);
+      const report = launchReporter();
+      let server;
+      try {
+        server = await startServer(config, { onListening: (launch) => report({ event: 'listening', ...launch }) });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        report({ event: 'error', code: typeof code === 'string' ? code : 'ESTART', message: err instanceof Error ? err.message : String(err) });
+        throw err;
+      }
       // Handlers first: a SIGTERM that arrives while the banner prints still drains.
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
@@ -395,7 +404,7 @@ export async function main(argv: string[], out?: Out): Promise<number> {
     }
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
-      o.error(`hearth: the port is already in use (${e.message}). Is another Hearth running? Choose another with --port.`);
+      o.error(`hearth: the port is already in use (${e.message}). Another program (perhaps another Hearth) listens there; Hearth will not share it. Stop that program or choose another port with --port.`);
       return 1;
     }
     o.error(`hearth: ${e.message ?? String(err)}`);
