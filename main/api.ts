@@ -32,6 +32,8 @@ export interface ServerStatus {
   lastExit: ServerExit | null;
   /** When the next start is due (epoch ms), while `state` is `restarting`. */
   nextStartAt: number | null;
+  /** Why the server is stopped and will not be restarted by itself (the port is taken…), else null. */
+  error: string | null;
 }
 
 export interface HearthDesktopApi {

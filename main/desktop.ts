@@ -4,11 +4,13 @@
  * fakes; main/main.ts passes the real ones.
  */
 import type { SpawnOptions } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IPC, type ServerStatus } from './api.js';
 import { loadOrCreateAdminToken } from './admin-token.js';
 import type { BrowserWindow, ElectronApi, SaveDialogOptions, Tray } from './electron-types.js';
 import { createExporter } from './export.js';
+import { verifyLaunch } from './identity.js';
 import { registerBridge } from './ipc.js';
 import { desktopPort, serverCommand } from './server-command.js';
 import { claimSingleInstance, focusWindow } from './single-instance.js';
@@ -68,6 +70,7 @@ export async function startDesktop({
   secureSession(session.defaultSession, origin);
 
   const dataDir = env.HEARTH_DATA_DIR || join(app.getPath('userData'), 'data');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const adminToken = env.HEARTH_ADMIN_TOKEN || loadOrCreateAdminToken(dataDir);
   const command = serverCommand({
     isPackaged: app.isPackaged,
@@ -90,7 +93,14 @@ export async function startDesktop({
       }),
     healthUrl: `${origin}/v2/health/live`,
     fetch,
+    // The UI is loaded and the token handed out only once what listens at the origin proved it is
+    // the child just started: another program that took the port first gets nothing.
+    verify: (report, signal) => verifyLaunch(report, { origin, token: adminToken, signal, fetch: (url, init) => fetch(url, init) }),
   });
+  const verifiedToken = () => {
+    if (supervisor.status().state !== 'running') throw new Error('the server has not proved its identity yet; the admin token is withheld');
+    return adminToken;
+  };
 
   let window: BrowserWindow | null = null;
   let windowLoaded = false;
@@ -128,10 +138,10 @@ export async function startDesktop({
   };
 
   registerBridge(ipcMain, origin, {
-    getAdminToken: () => adminToken,
+    getAdminToken: verifiedToken,
     saveExport: createExporter({
       baseUrl: origin,
-      adminToken: () => adminToken,
+      adminToken: verifiedToken,
       showSaveDialog,
       defaultDir: app.getPath('downloads'),
       fetch,

@@ -44,6 +44,8 @@ export function serverCommand({
   const childEnv: Record<string, string> = {
     ...inherited,
     HEARTH_ADMIN_TOKEN: adminToken,
+    // The server then reports where it listens and its nonce on stdout (main/launch-report.ts).
+    HEARTH_LAUNCH_REPORT: '1',
     // The demo models outside app.asar (extraResources), for native code that needs a real path.
     HEARTH_MODELS_DIR: isPackaged ? join(resourcesPath, 'models') : join(appPath, 'resources', 'models'),
   };

@@ -5,6 +5,8 @@
  */
 import type { ServerExit, ServerStatus } from './api.js';
 import { createBackoff, type BackoffOptions } from './backoff.js';
+import { ImpostorError } from './identity.js';
+import { parseLaunchLine, type LaunchReport } from './launch-report.js';
 import { createLineSplitter, createLogRing } from './log-ring.js';
 
 export interface OutputStream {
@@ -25,8 +27,15 @@ export type HealthFetch = (url: string, init: { signal: AbortSignal }) => Promis
 
 export interface SupervisorOptions {
   spawn: () => SupervisedChild;
-  /** Polled until it answers 200; the server is "running" from then on. */
+  /** Polled until it answers 200; the server is "running" from then on. Unused with `verify`. */
   healthUrl: string;
+  /**
+   * With this, nothing is polled before the child itself reports on stdout where it listens and
+   * its nonce (main/launch-report.ts); then this must prove that the listener there is that child.
+   * It rejects with ImpostorError for a definite mismatch (a hard error: no restart), with anything
+   * else to be retried. A child that reports it could not listen is a hard error too.
+   */
+  verify?: (report: LaunchReport, signal: AbortSignal) => Promise<void>;
   fetch?: HealthFetch;
   now?: () => number;
   setTimeout?: (callback: () => void, ms: number) => unknown;
@@ -63,6 +72,10 @@ interface Run {
   timers: Set<unknown>;
   /** Set once stop() has sent SIGTERM, so a second stop() does not restart the SIGKILL timer. */
   stopping: boolean;
+  /** What the child reported on stdout about this start (with `verify`). */
+  report: LaunchReport | null;
+  /** Set when this start must not be retried: the port is taken, or an impostor answered. */
+  fatal: string | null;
   stopped: Promise<void>;
   resolveStopped: () => void;
   flush: () => void;
@@ -71,6 +84,7 @@ interface Run {
 export function createSupervisor({
   spawn,
   healthUrl,
+  verify,
   fetch = (url, init) => globalThis.fetch(url, init),
   now = Date.now,
   setTimeout = (callback, ms) => globalThis.setTimeout(callback, ms),
@@ -88,7 +102,7 @@ export function createSupervisor({
   const statusListeners = new Set<(status: ServerStatus) => void>();
   const logListeners = new Set<(line: string) => void>();
 
-  let status: ServerStatus = { state: 'stopped', pid: null, restarts: 0, lastExit: null, nextStartAt: null };
+  let status: ServerStatus = { state: 'stopped', pid: null, restarts: 0, lastExit: null, nextStartAt: null, error: null };
   let run: Run | null = null;
   let wanted = false;
   let launches = 0;
@@ -131,7 +145,10 @@ export function createSupervisor({
       scheduleRestart({ code: null, signal: null, at: now() });
       return;
     }
-    const out = createLineSplitter(log);
+    const out = createLineSplitter((line) => {
+      log(line);
+      if (verify !== undefined && run === current) onLaunchLine(current, line);
+    });
     const err = createLineSplitter(log);
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((resolve) => {
@@ -143,6 +160,8 @@ export function createSupervisor({
       healthySince: null,
       timers: new Set(),
       stopping: false,
+      report: null,
+      fatal: null,
       stopped,
       resolveStopped,
       flush: () => {
@@ -168,8 +187,48 @@ export function createSupervisor({
     });
   };
 
+  const onLaunchLine = (current: Run, line: string) => {
+    const event = parseLaunchLine(line);
+    if (event === null || current.report !== null || current.fatal !== null) return;
+    if (event.event === 'error') {
+      current.fatal = event.code === 'EADDRINUSE'
+        ? `the port is in use by another program (${event.message}); Hearth did not start and sent that program nothing. Stop it or choose another port (HEARTH_PORT), then restart the server.`
+        : `the server could not start: ${event.message}`;
+      note(`${event.code}: ${current.fatal}`);
+      return;
+    }
+    current.report = event;
+    poll(current);
+  };
+
+  const verifyReport = (current: Run, report: LaunchReport, check: NonNullable<typeof verify>) => {
+    check(report, AbortSignal.timeout(healthRequestTimeoutMs)).then(
+      () => {
+        if (current !== run || current.exited || !wanted) return;
+        current.healthySince = now();
+        note(`server proved its identity at ${report.url} (pid ${String(current.child.pid)})`);
+        setStatus({ state: 'running', error: null });
+      },
+      (error: unknown) => {
+        if (current !== run || current.exited) return;
+        if (error instanceof ImpostorError) {
+          current.fatal = `${error.message}; the admin token was not sent. Free the port, then restart the server.`;
+          note(current.fatal);
+          terminate(current);
+          return;
+        }
+        later(current, healthIntervalMs, () => poll(current));
+      },
+    );
+  };
+
   const poll = (current: Run) => {
     if (current !== run || current.exited || current.healthySince !== null || !wanted) return;
+    if (verify !== undefined) {
+      // Nothing is asked of the port until our own child says it holds it.
+      if (current.report !== null) verifyReport(current, current.report, verify);
+      return;
+    }
     fetch(healthUrl, { signal: AbortSignal.timeout(healthRequestTimeoutMs) }).then(
       (response) => {
         if (current !== run || current.exited || !wanted) return;
@@ -205,7 +264,11 @@ export function createSupervisor({
     if (run === current) run = null;
     const lastExit = { code, signal, at: now() };
     note(signal === null ? `server exited with code ${String(code)}` : `server was stopped by ${signal}`);
-    if (!wanted) {
+    if (current.fatal !== null) {
+      // Retrying would only poll a port someone else holds; the admin restarts once it is free.
+      wanted = false;
+      setStatus({ state: 'stopped', pid: null, lastExit, nextStartAt: null, error: current.fatal });
+    } else if (!wanted) {
       setStatus({ state: 'stopped', pid: null, lastExit, nextStartAt: null });
     } else {
       if (current.healthySince !== null && lastExit.at - current.healthySince >= healthyResetMs) backoff.reset();
@@ -244,6 +307,7 @@ export function createSupervisor({
     start() {
       if (wanted) return;
       wanted = true;
+      if (status.error !== null) setStatus({ error: null });
       backoff.reset();
       if (run === null) launch();
     },
@@ -253,6 +317,7 @@ export function createSupervisor({
         note('restart requested');
         await stop();
         wanted = true;
+        if (status.error !== null) setStatus({ error: null });
         backoff.reset();
         if (run === null) launch();
       })().finally(() => {

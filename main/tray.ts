@@ -20,7 +20,7 @@ export function statusLabel(status: ServerStatus, port: number): string {
       return `Hearth — restarting${why}`;
     }
     case 'stopped':
-      return 'Hearth — stopped';
+      return status.error === null ? 'Hearth — stopped' : `Hearth — stopped: ${status.error}`;
   }
 }
 
@@ -29,7 +29,7 @@ export function trayMenuTemplate(status: ServerStatus, port: number, actions: Tr
     { label: statusLabel(status, port), enabled: false },
     { type: 'separator' },
     { label: 'Open Hearth', click: actions.open },
-    { label: 'Restart server', enabled: status.state !== 'stopped', click: actions.restart },
+    { label: 'Restart server', enabled: status.state !== 'stopped' || status.error !== null, click: actions.restart },
     { type: 'separator' },
     { label: 'Quit', click: actions.quit },
   ];

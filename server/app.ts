@@ -7,6 +7,8 @@ import { AuditChainRefused } from './usage/index.js';
 import { requestIdGenerator } from './net/request-id.js';
 import { ProtocolError } from './protocol/errors.js';
 import { adminRoutes } from './routes/admin.js';
+import { identityRoutes } from './routes/identity.js';
+import { newLaunchNonce } from './auth/identity.js';
 import { followPlugin } from './follow/routes.js';
 import { usageRoutes } from './routes/usage.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -35,6 +37,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Serve HTTPS with this certificate (see server/net/tls.ts). */
   tls?: TlsMaterial | null;
+  /** This start's nonce, answered by GET /admin/v1/identity (random when not given). */
+  launchNonce?: string;
 }
 
 /** Builds the whole HTTP surface over the given services; never listens. */
@@ -131,6 +135,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(metricsRoutes);
   await app.register(v2Routes);
   await app.register(adminRoutes, { prefix: '/admin/v1' });
+  await app.register(identityRoutes, { prefix: '/admin/v1', nonce: opts.launchNonce ?? newLaunchNonce() });
   await app.register(followPlugin);
   await app.register(networkRoutes, { prefix: '/admin/v1' });
   await app.register(usageRoutes, { prefix: '/admin/v1' });

@@ -10,6 +10,7 @@ import { addFollowCommands } from './cli/follow.js';
 import { instanceId } from './follow/instance.js';
 import { displayUrl } from './follow/leader-client.js';
 import { formatSystem, type SystemSnapshot } from './hardware/index.js';
+import { launchReporter } from './launch-report.js';
 import { startServer } from './serve.js';
 import { runExtendsCommand, runVerifyCommand } from './usage/index.js';
 import { VERSION } from './version.js';
@@ -103,7 +104,15 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
         followUrl: o.follow, followKey: o.followKey, followFingerprint: o.followFingerprint, followInsecure: o.followInsecure ?? false,
         followIntervalMs: o.followIntervalMs, followMaxRemovals: o.followMaxRemovals, followGraceDays: o.followGraceDays,
       });
-      const server = await startServer(config);
+      const report = launchReporter();
+      let server;
+      try {
+        server = await startServer(config, { onListening: (launch) => report({ event: 'listening', ...launch }) });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        report({ event: 'error', code: typeof code === 'string' ? code : 'ESTART', message: err instanceof Error ? err.message : String(err) });
+        throw err;
+      }
       // Handlers first: a SIGTERM that arrives while the banner prints still drains.
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
@@ -418,7 +427,7 @@ export async function main(argv: string[], out?: Out): Promise<number> {
     }
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
-      o.error(`hearth: the port is already in use (${e.message}). Is another Hearth running? Choose another with --port.`);
+      o.error(`hearth: the port is already in use (${e.message}). Another program (perhaps another Hearth) listens there; Hearth will not share it. Stop that program or choose another port with --port.`);
       return 1;
     }
     o.error(`hearth: ${e.message ?? String(err)}`);

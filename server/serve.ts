@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type HearthApp } from './app.js';
 import type { Config } from './config.js';
+import { newLaunchNonce } from './auth/identity.js';
 import { listen } from './net/listen.js';
 import { resolveTls } from './net/tls.js';
 import { registerVersion } from './registry/register.js';
@@ -47,22 +48,41 @@ export async function warmProduction(services: Services, log: (msg: string) => v
   }
 }
 
+/** Where this process listens and its per-start nonce, for whoever launched it (the desktop app). */
+export interface LaunchReport {
+  url: string;
+  address: string;
+  port: number;
+  nonce: string;
+}
+
 export interface RunningServer {
   app: HearthApp;
   services: Services;
   url: string;
+  launch: LaunchReport;
   /** Stops taking requests, lets in-flight ones finish (up to the drain timeout), flushes the log. */
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, opts: { logger?: boolean; hooks?: ServiceHooks } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  logger?: boolean;
+  hooks?: ServiceHooks;
+  /** Called as soon as the port is bound, before the models warm up. */
+  onListening?: (launch: LaunchReport) => void;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const services = await createServices(config, opts.hooks);
+  const nonce = newLaunchNonce();
+  let launch: LaunchReport;
   let app: HearthApp;
   let connections: ConnectionDrain;
   try {
     const tls = await resolveTls(config);
     app = await buildApp(services, {
       tls,
+      launchNonce: nonce,
       logger: opts.logger === false || config.logLevel === 'silent' ? false : {
         level: config.logLevel,
         redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
@@ -72,10 +92,14 @@ export async function startServer(config: Config, opts: { logger?: boolean; hook
     // A follower's models come from its leader; seeding would only be mirrored away again.
     if (config.demoModels && config.followUrl === undefined) await seedDemoModels(services);
     await listen(app, config.port);
+    const bound = app.server.address();
+    if (bound === null || typeof bound === 'string') throw new Error('the server is not listening on a TCP port');
+    launch = { url: app.network.localUrl(), address: bound.address, port: bound.port, nonce };
   } catch (err) {
     await services.close();
     throw err;
   }
+  opts.onListening?.(launch);
   // Detection runs in the background (worker threads and child processes): serving does not wait for it.
   services.hardware.start().catch((err: unknown) => app.log.warn({ err }, 'hardware detection failed'));
   // Up time counts from here: the time since the previous run's last heartbeat is down.
@@ -98,5 +122,5 @@ export async function startServer(config: Config, opts: { logger?: boolean; hook
     })();
     return closing;
   };
-  return { app, services, url, close };
+  return { app, services, url, launch, close };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../auth/admin-token.js';
+import { IDENTITY_PATH, newChallenge, proofMatches } from '../auth/identity.js';
 import { defaultDataDir } from '../config.js';
 
 export interface ClientOptions {
@@ -29,11 +30,42 @@ export function resolveToken(opts: ClientOptions, env: NodeJS.ProcessEnv = proce
   }
 }
 
-/** A small client of the admin API; errors carry the server's own message. */
+/**
+ * A small client of the admin API; errors carry the server's own message. Before the first request
+ * that carries the token, the server must answer a fresh challenge with a proof that it holds the
+ * token (server/auth/identity.ts): a program that took the port before Hearth never receives it.
+ */
 export class AdminClient {
+  private confirmed: Promise<void> | undefined;
+
   constructor(readonly url: string, private readonly token: string) {}
 
+  private confirm(): Promise<void> {
+    this.confirmed ??= this.checkIdentity();
+    return this.confirmed;
+  }
+
+  private async checkIdentity(): Promise<void> {
+    const challenge = newChallenge();
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${IDENTITY_PATH}?challenge=${challenge}`, { redirect: 'error' });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err));
+      throw new CliError(`Cannot reach Hearth at ${this.url} (${cause}). Is it running? Start it with "hearth serve", or pass --url.`);
+    }
+    let answer: unknown;
+    try { answer = await res.json(); } catch { answer = null; }
+    const { nonce, proof } = (typeof answer === 'object' && answer !== null ? answer : {}) as { nonce?: unknown; proof?: unknown };
+    if (res.ok && typeof nonce === 'string' && typeof proof === 'string' && proofMatches(this.token, challenge, nonce, proof)) return;
+    throw new CliError(
+      `The server at ${this.url} did not prove it holds the admin token, so the token was not sent. ` +
+      'Either the token is wrong (check --token, HEARTH_ADMIN_TOKEN or --data-dir), or another program is listening there instead of Hearth (or a Hearth older than this CLI).',
+    );
+  }
+
   async request<T>(method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    await this.confirm();
     let res: Response;
     const init: RequestInit & { duplex?: 'half' } = {
       method,
@@ -63,6 +95,7 @@ export class AdminClient {
   }
 
   async stream(pathname: string): Promise<Response> {
+    await this.confirm();
     const res = await fetch(`${this.url}${pathname}`, { headers: { authorization: `Bearer ${this.token}` } }).catch((err: unknown) => {
       throw new CliError(`Cannot reach Hearth at ${this.url} (${err instanceof Error ? err.message : String(err)}).`);
     });

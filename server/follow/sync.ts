@@ -86,7 +86,7 @@ class ModelSync {
   }
 
   private async addMissing(): Promise<void> {
-    const { registry, blobs, pool, db, uploadLimitBytes } = this.deps;
+    const { registry, blobs, db, uploadLimitBytes } = this.deps;
     this.refresh();
     for (const lv of [...this.leader.versions].sort((a, b) => a.version - b.version)) {
       this.signal.throwIfAborted();
@@ -96,7 +96,7 @@ class ModelSync {
       const source = await this.client.download(this.name, lv, this.signal);
       let added;
       try {
-        added = await registerVersion({ registry: new PinnedRegistry(db, { version: lv.version, settings }), blobs, pool }, {
+        added = await registerVersion({ registry: new PinnedRegistry(db, { version: lv.version, settings }), blobs }, {
           name: this.name, source, description: lv.description, metadata: lv.metadata, tags: lv.tags, maxBytes: uploadLimitBytes,
         });
       } finally {

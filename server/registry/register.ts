@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { badRequest, HttpError } from '../http/errors.js';
 import { specFromOrtMetadata } from '../protocol/datatypes.js';
-import type { WorkerPool } from '../runtime/pool.js';
 import { BodyTooLargeError, type BlobStore } from './blobs.js';
+import { InspectError, inspectInChild, type Inspect } from './inspect.js';
 import { checkModelName, type ModelVersion, type Registry } from './registry.js';
 
 export interface RegisterInput {
@@ -16,14 +16,16 @@ export interface RegisterInput {
 
 /**
  * Registers a model file as the next version of a model. The file is staged, hashed and loaded
- * once by onnxruntime (in a worker) before anything is written; a bad file leaves neither blob
- * nor row. Bytes the model already has answer with that version (`existing: true`).
+ * once by onnxruntime before anything is written, in a child process: a file that crashes
+ * onnxruntime (an upload, or a version a leader sends a follower) ends that child, not the server.
+ * A bad file leaves neither blob nor row. Bytes the model already has answer with that version
+ * (`existing: true`).
  */
 export async function registerVersion(
-  deps: { registry: Registry; blobs: BlobStore; pool: WorkerPool },
+  deps: { registry: Registry; blobs: BlobStore; inspect?: Inspect },
   input: RegisterInput,
 ): Promise<{ version: ModelVersion; existing: boolean }> {
-  const { registry, blobs, pool } = deps;
+  const { registry, blobs, inspect = inspectInChild } = deps;
   checkModelName(input.name);
   let staged;
   try {
@@ -38,8 +40,11 @@ export async function registerVersion(
     if (existing) return { version: existing, existing: true };
     let meta;
     try {
-      meta = await pool.inspect(staged.tmpPath);
+      meta = await inspect(staged.tmpPath);
     } catch (err) {
+      if (err instanceof InspectError && err.kind !== 'refused') {
+        throw badRequest(`The file was not registered: ${err.message}. Check that it is the model you meant to upload.`);
+      }
       const why = (err instanceof Error ? err.message : String(err)).replaceAll(staged.tmpPath, 'the uploaded file');
       throw badRequest(`The file is not an ONNX model that onnxruntime can load (truncated, not ONNX, or an unsupported operator or type): ${why}`);
     }

@@ -27,7 +27,7 @@ function parseJsonObject(text: string | undefined, what: string): Record<string,
 
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { registry, models, blobs, pool, keys, config } = app.hearth;
+  const { registry, models, blobs, keys, config } = app.hearth;
 
   // Model files stream to disk while hashed; they are never buffered whole.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
@@ -76,7 +76,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     if (!body || typeof (body as Readable).pipe !== 'function') {
       throw new HttpError(415, 'Send the model file as the body with "Content-Type: application/octet-stream".');
     }
-    const { version, existing } = await registerVersion({ registry, blobs, pool }, {
+    const { version, existing } = await registerVersion({ registry, blobs }, {
       name, source: body, description: req.query.description, metadata, tags, maxBytes: config.uploadLimitBytes,
     });
     if (existing) return reply.code(200).send({ ...describe(version), existing: true });

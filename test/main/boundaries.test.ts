@@ -19,7 +19,7 @@ describe('main/ boundaries', () => {
   it('found the sources', () => {
     expect(sources.map((s) => s.name)).toEqual(expect.arrayContaining(['main.ts', 'preload.cts', 'supervisor.ts', 'window.ts']));
     const supervisor = sources.find((s) => s.name === 'supervisor.ts');
-    expect(supervisor && specifiers(supervisor.text)).toEqual(['./api.js', './backoff.js', './log-ring.js']);
+    expect(supervisor && specifiers(supervisor.text)).toEqual(['./api.js', './backoff.js', './identity.js', './launch-report.js', './log-ring.js']);
   });
 
   it('never imports the server, the renderer or electron itself', () => {

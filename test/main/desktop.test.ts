@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IPC } from '../../main/api.js';
 import { startDesktop } from '../../main/desktop.js';
+import { identityProof } from '../../main/identity.js';
 import { UntrustedSenderError } from '../../main/ipc.js';
 import { createFakeElectron, frameEvent } from './fake-electron.js';
 import { createClock, FakeChild, settle } from './fakes.js';
@@ -22,11 +23,16 @@ describe('startDesktop', () => {
     const clock = createClock();
     const spawned: Array<{ command: string; args: string[]; env: NodeJS.ProcessEnv | undefined; child: FakeChild }> = [];
     let live = false;
+    const nonce = 'launch-nonce';
+    // What `hearth serve` prints once listening; the app polls nothing before it.
+    const report = (child: FakeChild) =>
+      child.print(`hearth-launch ${JSON.stringify({ event: 'listening', url: ORIGIN, address: '127.0.0.1', port: 8600, nonce })}\n`);
     const desktop = await startDesktop({
       electron: fake.api,
       spawn: (command, args, options) => {
         const child = new FakeChild(5000 + spawned.length);
         spawned.push({ command, args, env: options.env, child });
+        if (live) queueMicrotask(() => report(child));
         return child;
       },
       preloadPath: '/app/dist/main/preload.cjs',
@@ -34,14 +40,18 @@ describe('startDesktop', () => {
       resourcesPath: '/opt/Hearth/resources',
       env: { PATH: '/usr/bin', ...env },
       fetch: async (url) => {
-        if (url !== `${ORIGIN}/v2/health/live`) throw new Error(`unexpected fetch ${url}`);
+        const challenge = new URL(url).searchParams.get('challenge');
+        if (!url.startsWith(`${ORIGIN}/admin/v1/identity?`) || challenge === null) throw new Error(`unexpected fetch ${url}`);
         if (!live) throw new TypeError('fetch failed');
-        return new Response(null, { status: 200 });
+        const token = env.HEARTH_ADMIN_TOKEN ?? readFileSync(join(userData, 'data', 'admin-token'), 'utf8').trim();
+        return Response.json({ server: 'hearth', nonce, proof: identityProof(token, challenge, nonce) });
       },
       supervisor: { now: clock.now, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout },
     });
     const goLive = async () => {
       live = true;
+      const current = spawned.at(-1)?.child;
+      if (current !== undefined && !current.exited) report(current);
       await clock.advance(250);
     };
     return { ...fake, clock, spawned, desktop, goLive };

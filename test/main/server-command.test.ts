@@ -28,6 +28,7 @@ describe('serverCommand', () => {
         PATH: '/usr/bin',
         ELECTRON_RUN_AS_NODE: '1',
         HEARTH_ADMIN_TOKEN: 'tok',
+        HEARTH_LAUNCH_REPORT: '1',
         HEARTH_MODELS_DIR: join('/opt/Hearth/resources', 'models'),
       },
       cwd: '/home/admin/.config/Hearth/data',

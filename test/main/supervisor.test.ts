@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerStatus } from '../../main/api.js';
 import { createBackoff } from '../../main/backoff.js';
+import { ImpostorError } from '../../main/identity.js';
 import { createSupervisor, type SupervisorOptions } from '../../main/supervisor.js';
 import { createClock, createHealth, createSpawner } from './fakes.js';
 
@@ -299,5 +300,70 @@ describe('createSupervisor', () => {
     off();
     spawner.last().print('three\n');
     expect(seen).toEqual(['one', 'two']);
+  });
+});
+
+describe('createSupervisor with identity verification', () => {
+  const REPORT = { event: 'listening', url: 'http://127.0.0.1:8600', address: '127.0.0.1', port: 8600, nonce: 'n1' };
+  function verifying(verify: SupervisorOptions['verify']) {
+    const fixture = setup({ verify });
+    fixture.health.set(200);
+    return fixture;
+  }
+
+  it('asks nothing of the port before its own child reports, then goes running once verified', async () => {
+    const seen: unknown[] = [];
+    const { supervisor, spawner, clock, health } = verifying(async (report) => {
+      seen.push(report);
+    });
+    supervisor.start();
+    await clock.advance(5_000);
+    expect(supervisor.status().state).toBe('starting');
+    expect(health.calls).toEqual([]);
+    expect(seen).toEqual([]);
+    spawner.last().print(`hearth-launch ${JSON.stringify(REPORT)}\n`);
+    await clock.advance(0);
+    expect(seen).toEqual([REPORT]);
+    expect(supervisor.status()).toMatchObject({ state: 'running', error: null });
+    expect(health.calls).toEqual([]);
+  });
+
+  it('stops for good, with the reason, when the child could not bind the port', async () => {
+    const { supervisor, spawner, clock } = verifying(async () => undefined);
+    supervisor.start();
+    const child = spawner.last();
+    child.print('hearth-launch {"event":"error","code":"EADDRINUSE","message":"listen EADDRINUSE: address already in use 127.0.0.1:8600"}\n');
+    child.exit(1);
+    await clock.advance(60_000);
+    expect(spawner.children).toHaveLength(1);
+    expect(supervisor.status()).toMatchObject({ state: 'stopped', restarts: 0 });
+    expect(supervisor.status().error).toMatch(/in use by another program \(listen EADDRINUSE.*127\.0\.0\.1:8600\)/);
+  });
+
+  it('kills its child and does not restart when the listener fails the identity check', async () => {
+    const { supervisor, spawner, clock } = verifying(async () => {
+      throw new ImpostorError('what answers at http://127.0.0.1:8600 is not the server this app started');
+    });
+    supervisor.start();
+    const child = spawner.last();
+    child.print(`hearth-launch ${JSON.stringify(REPORT)}\n`);
+    await clock.advance(60_000);
+    expect(child.signals).toEqual(['SIGTERM']);
+    expect(spawner.children).toHaveLength(1);
+    expect(supervisor.status().state).toBe('stopped');
+    expect(supervisor.status().error).toMatch(/not the server this app started; the admin token was not sent/);
+  });
+
+  it('retries a check that could not connect', async () => {
+    let attempts = 0;
+    const { supervisor, spawner, clock } = verifying(async () => {
+      attempts += 1;
+      if (attempts < 3) throw new TypeError('fetch failed');
+    });
+    supervisor.start();
+    spawner.last().print(`hearth-launch ${JSON.stringify(REPORT)}\n`);
+    await clock.advance(1_000);
+    expect(attempts).toBe(3);
+    expect(supervisor.status().state).toBe('running');
   });
 });

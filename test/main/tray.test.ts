@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServerStatus } from '../../main/api.js';
 import { statusLabel, trayMenuTemplate } from '../../main/tray.js';
 
-const base: ServerStatus = { state: 'running', pid: 1, restarts: 0, lastExit: null, nextStartAt: null };
+const base: ServerStatus = { state: 'running', pid: 1, restarts: 0, lastExit: null, nextStartAt: null, error: null };
 
 describe('tray', () => {
   it('says what the server is doing', () => {
@@ -15,6 +15,9 @@ describe('tray', () => {
       'Hearth — restarting (stopped by SIGSEGV)',
     );
     expect(statusLabel({ ...base, state: 'stopped' }, 8600)).toBe('Hearth — stopped');
+    expect(statusLabel({ ...base, state: 'stopped', error: 'the port is in use by another program' }, 8600)).toBe(
+      'Hearth — stopped: the port is in use by another program',
+    );
   });
 
   it('offers Open Hearth, Restart server and Quit under the status', () => {
