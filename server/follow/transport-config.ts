@@ -7,9 +7,13 @@ import { normalizeFingerprint, type LeaderTransport } from './transport.js';
  * admin token as the credential (it would give the follower, and anyone on its path, the whole
  * leader), https without a pinned certificate, or plain http without --follow-insecure.
  */
-export function followTransport(config: Config): { key: string; transport: LeaderTransport } {
+export function followTransport(config: Config, env: NodeJS.ProcessEnv = process.env): { key: string; transport: LeaderTransport } {
   const url = new URL(config.followUrl as string);
   const key = config.followKey;
+  if (key === undefined && env.HEARTH_FOLLOW_TOKEN !== undefined) {
+    // Earlier versions followed with the leader's admin token; say what replaced it rather than only that a key is missing.
+    throw new ConfigError('HEARTH_FOLLOW_TOKEN (the leader\'s admin token) is no longer used: a follower now reads its leader with a key of the follow scope. Make one on the leader (hearth key create follower --scopes follow), give it as HEARTH_FOLLOW_KEY, and unset HEARTH_FOLLOW_TOKEN.');
+  }
   if (key === undefined) {
     throw new ConfigError('Following a leader needs a key with the follow scope: make one on the leader (hearth key create follower --scopes follow) and give it as --follow-key (or HEARTH_FOLLOW_KEY).');
   }

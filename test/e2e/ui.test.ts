@@ -244,8 +244,11 @@ describe('admin UI', () => {
     const withKey = rows.filter((r) => r[col('keyId')] === keyId);
     expect(withKey).toHaveLength(4);
     expect(withKey.every((r) => r[col('model')] === 'iris' && r[col('status')] === '200' && r[col('outcome')] === 'success')).toBe(true);
-    // The request without a key was refused before reaching a model, and is logged as such.
-    expect(rows.some((r) => r[col('status')] === '401')).toBe(true);
+    // The request without a key was refused before reaching a model: not a record of its own, but
+    // counted in the refused-requests summary of the audit trail.
+    expect(rows.some((r) => r[col('status')] === '401')).toBe(false);
+    const admin = await (await server.admin('/admin/v1/usage?kind=admin&limit=1000')).json() as { rows: { action: string; detail: string | null }[] };
+    expect(admin.rows.some((r) => r.action === 'rejected_requests' && (JSON.parse(r.detail ?? '{}') as { status?: number }).status === 401)).toBe(true);
     await page.getByText(/^Downloaded hearth-usage-.*\.csv/).waitFor();
     await shot('usage');
   });

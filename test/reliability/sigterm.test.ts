@@ -69,7 +69,7 @@ describe('shutdown', () => {
 
     const db = new Database(path.join(dir, 'hearth.db'), { readonly: true });
     try {
-      const row = db.prepare("SELECT status, model, version, outcome FROM records WHERE kind = 'inference' AND request_id = ?").get('drain-me');
+      const row = db.prepare("SELECT status, model, version, outcome FROM records WHERE kind = 'inference' AND request_id LIKE '% ' || ?").get('drain-me');
       expect(row).toEqual({ status: 200, model: 'slow', version: 1, outcome: 'success' });
     } finally {
       db.close();

@@ -12,7 +12,8 @@ function adminRoutes(s: TestServer): { method: Method; url: string }[] {
   const out: { method: Method; url: string }[] = [];
   for (const [path, ops] of Object.entries(doc.paths)) {
     const admin = path.startsWith('/admin/v1/') || /^\/v2\/repository\/models\/\{name\}\/(load|unload)$/.test(path);
-    if (!admin) continue;
+    // The identity challenge is public by design: it proves the server to a client before the token is sent.
+    if (!admin || path === '/admin/v1/identity') continue;
     const url = path.replace(/\{version\}/g, '1').replace(/\{[^}]+\}/g, 'x');
     for (const method of Object.keys(ops)) out.push({ method: method.toUpperCase() as Method, url });
   }

@@ -92,7 +92,8 @@ async function expectIntactLog(file: string, dataDir: string): Promise<{ seqs: S
     const result = await verifyBundle(await collect(exportBundle(db, { signer: key })), { fingerprint: key.fingerprint });
     expect(result).toMatchObject({ ok: true, count: max, pinned: true });
     const requestIds = new Set(
-      db.prepare("SELECT request_id FROM records WHERE kind = 'inference' AND status = 200").pluck().all() as string[],
+      // The server's own id, then the client's X-Request-Id: keep the client's.
+      (db.prepare("SELECT request_id FROM records WHERE kind = 'inference' AND status = 200").pluck().all() as string[]).map((id) => id.split(' ')[1] ?? id),
     );
     return { seqs, requestIds };
   } finally {
