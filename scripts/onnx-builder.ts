@@ -300,6 +300,11 @@ export interface GatherModelOptions {
   tableSize?: number;
   /** Table entry i holds i * scale, so two versions built with different scales answer differently. */
   scale?: number;
+  /**
+   * Subtracted from each index before the lookup: with an offset past the table, the all-zero
+   * warm-up input fails, so the server has no input it knows the model runs on.
+   */
+  offset?: number;
 }
 
 /**
@@ -307,13 +312,30 @@ export interface GatherModelOptions {
  * passes request validation, but an out-of-range index makes onnxruntime fail at run time: a model
  * whose execution fails on demand, for tests of circuit breakers and guarded rollouts.
  */
-export function gatherModel({ tableSize = 4, scale = 1 }: GatherModelOptions = {}): Uint8Array {
+export function gatherModel({ tableSize = 4, scale = 1, offset = 0 }: GatherModelOptions = {}): Uint8Array {
   const table = Float32Array.from({ length: tableSize }, (_, i) => i * scale);
+  const shifted = offset === 0 ? [] : [node('Sub', ['indices', 'offset'], ['shifted'])];
   return model({
     name: 'gather',
     inputs: [valueInfo('indices', ElemType.INT64, ['batch', 'n'])],
     outputs: [valueInfo('values', ElemType.FLOAT, ['batch', 'n'])],
-    initializers: [floatTensor('table', [tableSize], table)],
-    nodes: [node('Gather', ['table', 'indices'], ['values'], [intAttr('axis', 0)])],
+    initializers: [
+      floatTensor('table', [tableSize], table),
+      ...(offset === 0 ? [] : [{ name: 'offset', dims: [], dataType: ElemType.INT64, int64Data: [offset] }]),
+    ],
+    nodes: [...shifted, node('Gather', ['table', offset === 0 ? 'indices' : 'shifted'], ['values'], [intAttr('axis', 0)])],
+  });
+}
+
+/**
+ * a FP32 [batch, n] + b FP32 [batch, m] -> sum. Each width is dynamic on its own, so a request
+ * whose n and m differ (neither 1) passes validation and fails inside onnxruntime's Add.
+ */
+export function mismatchModel(): Uint8Array {
+  return model({
+    name: 'mismatch',
+    inputs: [valueInfo('a', ElemType.FLOAT, ['batch', 'n']), valueInfo('b', ElemType.FLOAT, ['batch', 'm'])],
+    outputs: [valueInfo('sum', ElemType.FLOAT, ['batch', 'k'])],
+    nodes: [node('Add', ['a', 'b'], ['sum'])],
   });
 }

@@ -12,7 +12,7 @@ export const VersionSettingsSchema = Type.Object({
   responseCache: Type.Boolean({ description: 'Cache responses keyed by a hash of the inputs.' }),
   placement: Type.String({ pattern: '^(auto|cpu|cuda:[0-9]+|webgpu|dml|coreml)$', description: 'auto, cpu, cuda:N, webgpu, dml or coreml.' }),
   pinned: Type.Boolean({ description: 'Never unloaded for being idle or to make room.' }),
-  circuitFailures: Type.Integer({ minimum: 0, maximum: 100_000, description: 'Execution failures or queue timeouts in a row that open the circuit breaker (fast 503s); 0 never opens it.' }),
+  circuitFailures: Type.Integer({ minimum: 0, maximum: 100_000, description: 'Failures in a row that are the server\'s (not a bad input, not the client\'s own timeout) that open the circuit breaker (fast 503s); 0 never opens it.' }),
   circuitCooldownMs: Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'How long an open circuit refuses requests before one trial request is let through.' }),
 });
 export type VersionSettings = Static<typeof VersionSettingsSchema>;

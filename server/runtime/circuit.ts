@@ -79,7 +79,7 @@ export class CircuitBreaker {
     }
   }
 
-  /** A model execution error or a queue timeout: what the circuit counts. */
+  /** A failure that is the server's (see blameOf in version-health.ts): what the circuit counts. */
   failure(ticket: CircuitTicket, reason: string): void {
     this.lastFailure = reason.length > 300 ? `${reason.slice(0, 297)}...` : reason;
     if (ticket.trial) {
@@ -93,7 +93,7 @@ export class CircuitBreaker {
     if (this.settings.failures > 0 && this.consecutive >= this.settings.failures) this.open();
   }
 
-  /** An outcome that says nothing about the model (a worker crash, a full queue): frees the trial slot. */
+  /** An outcome that is not the server's failure (the client's own, a worker crash, a full queue): frees the trial slot. */
   release(ticket: CircuitTicket): void {
     if (ticket.trial) this.trialRunning = false;
   }

@@ -97,6 +97,8 @@ export class InlineSession {
     private readonly maxElements: number,
     /** Median of the probe runs, in µs, for the version's state. */
     readonly probeUs: number,
+    /** The warm-up request, which this session is known to run (see ExecutionFault). */
+    private readonly knownGood: readonly Tensor[],
   ) {
     this.fetches = Object.fromEntries(outputNames.map((n) => [n, null]));
   }
@@ -126,7 +128,7 @@ export class InlineSession {
       times.sort((a, b) => a - b);
       const median = times[times.length >> 1];
       if (median <= maxRunUs) {
-        return new InlineSession(session, outputNames, elementsOf(warmup) * INLINE_MAX_ELEMENT_FACTOR, median);
+        return new InlineSession(session, outputNames, elementsOf(warmup) * INLINE_MAX_ELEMENT_FACTOR, median, warmup);
       }
     } catch {
       // A model that rejects the zero warm-up input, or is far too slow, stays in the workers.
@@ -164,13 +166,26 @@ export class InlineSession {
     try {
       result = this.run(inputs);
     } catch (err) {
-      throw new ExecutionError(400, `The model could not run on this input: ${err instanceof Error ? err.message : String(err)}`);
+      const fault = this.runsKnownGood() ? 'input' : 'server';
+      // A session that fails its own known-good input leaves the HTTP thread; the workers have theirs.
+      if (fault === 'server') this.demoted = true;
+      throw new ExecutionError(fault, err instanceof Error ? err.message : String(err));
     }
     stats.add('queue', 0);
     stats.execution(rows, 0, result.computeNs, 0);
     stats.add('compute_infer', result.computeNs);
     stats.lastInference = Date.now();
     return { outputs: result.outputs, batchSize: rows, queueNs: 0, computeNs: result.computeNs };
+  }
+
+  /** Whether the session still runs the warm-up request: on the error path only. */
+  private runsKnownGood(): boolean {
+    try {
+      this.session.run(feedsOf(this.knownGood), this.fetches, {});
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   release(): void {

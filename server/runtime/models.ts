@@ -301,6 +301,7 @@ export class ModelManager {
       try {
         await entry.scheduler.submit(warmupInputs(v.signature.inputs));
         warmedUp = true;
+        entry.scheduler.knownGood = () => warmupInputs(v.signature.inputs);
         // A fallback stays visible in the version's state, for the admin API and the UI.
         entry.reason = entry.placement.reason.startsWith('fell back') ? entry.placement.reason : '';
       } catch (err) {
@@ -369,7 +370,10 @@ export class ModelManager {
     if (entry.state !== 'READY' || !entry.scheduler) return;
     const { instances, placement } = await this.openWithFallback(entry, v, this.placementOf(v));
     const next = this.schedulerFor(v, instances);
-    await next.submit(warmupInputs(v.signature.inputs)).catch(() => undefined);
+    await next.submit(warmupInputs(v.signature.inputs)).then(
+      () => { next.knownGood = () => warmupInputs(v.signature.inputs); },
+      () => undefined,
+    );
     const old = { scheduler: entry.scheduler, instances: entry.instances };
     entry.scheduler = next;
     entry.instances = instances;

@@ -18,8 +18,25 @@ export interface Instance {
 /** A request that waited past its own timeout in the queue (metrics count it as a timeout, not a 503). */
 export class QueueTimeoutError extends HttpError {}
 
-/** onnxruntime failed while running the model on a request that passed validation. */
-export class ExecutionError extends HttpError {}
+/**
+ * Whose fault a failed run is, decided by running the version's known-good input (the warm-up
+ * request it ran at load) on the same session right after. 'input': that ran, so onnxruntime
+ * refused the request's own values. 'server': it failed too, so the session is broken. 'unknown':
+ * the version has no known-good input (its warm-up failed), so nothing tells the two apart.
+ */
+export type ExecutionFault = 'input' | 'server' | 'unknown';
+
+/**
+ * onnxruntime failed while running the model on a request that passed validation: a 400 with its
+ * message, unless the server's own check input failed too (a 500: not the client's mistake).
+ */
+export class ExecutionError extends HttpError {
+  constructor(readonly fault: ExecutionFault, reason: string) {
+    super(fault === 'server' ? 500 : 400, fault === 'server'
+      ? `The model version failed on this request and on the server's own check input too, so the fault is the server's, not the request's: ${reason}. Retry later or call another version.`
+      : `The model could not run on this input: ${reason}`);
+  }
+}
 
 export interface InferOutcome {
   outputs: Tensor[];
@@ -61,6 +78,11 @@ export class VersionScheduler {
   private readonly drainWaiters: (() => void)[] = [];
   private running = 0;
   private pumpScheduled: NodeJS.Immediate | null = null;
+  /**
+   * Inputs the version is known to run (its warm-up request), set once the warm-up succeeded; a
+   * failed run is followed by one of these to tell a bad input from a broken session.
+   */
+  knownGood?: () => Tensor[];
 
   constructor(
     private readonly pool: WorkerPool,
@@ -204,33 +226,48 @@ export class VersionScheduler {
     }
   }
 
-  /** A joined batch that fails is retried one request at a time, so one bad request fails alone. */
+  /**
+   * A joined batch that fails is retried one request at a time, so one bad request fails alone.
+   * The known-good check runs at most once per failed execution, and only on this error path.
+   */
   private async fail(inst: Instance, jobs: Job[], err: unknown): Promise<void> {
     if (err instanceof WorkerDiedError) {
       for (const j of jobs) j.reject(unavailable(`${err.message}. The worker has been replaced; retry the request.`));
       return;
     }
+    let fault: Promise<ExecutionFault> | undefined;
+    const faultOf = () => (fault ??= this.faultOn(inst));
     if (jobs.length > 1) {
       for (const j of jobs) {
         try {
           const r = await this.pool.run(inst.worker, inst.key, j.inputs.map(toWire), this.outputNames);
           j.resolve({ outputs: r.outputs.map(fromWire), batchSize: j.rows, queueNs: 0, computeNs: r.computeNs });
         } catch (e) {
-          this.rejectOne(j, e);
+          await this.rejectOne(j, e, faultOf);
         }
       }
       return;
     }
-    this.rejectOne(jobs[0], err);
+    await this.rejectOne(jobs[0], err, faultOf);
   }
 
-  private rejectOne(job: Job, err: unknown): void {
+  private async rejectOne(job: Job, err: unknown, faultOf: () => Promise<ExecutionFault>): Promise<void> {
     if (err instanceof WorkerDiedError) {
       job.reject(unavailable(`${err.message}. The worker has been replaced; retry the request.`));
       return;
     }
-    const msg = err instanceof Error ? err.message : String(err);
-    job.reject(new ExecutionError(400, `The model could not run on this input: ${msg}`));
+    job.reject(new ExecutionError(await faultOf(), err instanceof Error ? err.message : String(err)));
+  }
+
+  /** Runs the known-good input on the instance whose run just failed (see ExecutionFault). */
+  private async faultOn(inst: Instance): Promise<ExecutionFault> {
+    if (!this.knownGood) return 'unknown';
+    try {
+      await this.pool.run(inst.worker, inst.key, this.knownGood().map(toWire), this.outputNames);
+      return 'input';
+    } catch {
+      return 'server';
+    }
   }
 
   /** Resolves once nothing is queued or running: the version can be unloaded without failing anyone. */

@@ -3,7 +3,7 @@ import type { VersionSettings } from '../registry/settings.js';
 import { ExecutionError, QueueTimeoutError } from './scheduler.js';
 import { CircuitBreaker, type CircuitSettings, type CircuitSnapshot } from './circuit.js';
 
-/** How one inference request on a version ended, as the rollout guard and metrics see it. */
+/** How one inference request on a version ended, as the rollout guard sees it (not for the client's own failures). */
 export interface InferenceOutcome {
   name: string;
   version: number;
@@ -18,11 +18,26 @@ export const circuitSettingsOf = (s: Pick<VersionSettings, 'circuitFailures' | '
   ({ failures: s.circuitFailures, cooldownMs: s.circuitCooldownMs });
 
 /**
- * What the circuit counts: the model failing on a request that passed validation, or a request
- * that timed out in the queue. Not a worker crash (the worker is replaced) nor a full queue (load
- * shedding already answers that with a 503).
+ * Whose failure a request's error is, for the circuit breaker and the rollout guard. Only the
+ * server's count: otherwise one key holder could make every tenant get 503, or roll back a promote.
+ *
+ * - 'client', never counted, left out of the guard's figures: a request that waited past its own
+ *   `timeout` (the client chose a deadline shorter than the queue and the work ahead of it, which
+ *   other clients' requests may be; the server cannot tell a short deadline from a slow server),
+ *   and a model error on an input when the same session ran its known-good input right after.
+ * - 'server', counted: a model error when the known-good input failed too (a broken session), or
+ *   on a version that has no known-good input because its warm-up failed: the server cannot vouch
+ *   for a model that never ran its own input, so a broken upload still opens the circuit and is
+ *   rolled back, at the price that a bad input can count on such a version.
+ * - 'other', not counted by the circuit, a failed request for the guard: what says nothing about
+ *   the model itself (a worker crash, whose worker is replaced; a full queue, answered by load
+ *   shedding; a version unloading or failing to load).
  */
-export const countsAsFailure = (err: unknown): boolean => err instanceof ExecutionError || err instanceof QueueTimeoutError;
+export type Blame = 'client' | 'server' | 'other';
+export function blameOf(err: unknown): Blame {
+  if (err instanceof ExecutionError) return err.fault === 'input' ? 'client' : 'server';
+  return err instanceof QueueTimeoutError ? 'client' : 'other';
+}
 
 const keyOf = (name: string, version: number) => `${name}\u0000${version}`;
 
@@ -65,9 +80,10 @@ export class VersionHealth {
       this.emit(v, true, started);
       return result;
     } catch (err) {
-      if (countsAsFailure(err)) breaker.failure(ticket, err instanceof Error ? err.message : String(err));
+      const blame = blameOf(err);
+      if (blame === 'server') breaker.failure(ticket, err instanceof Error ? err.message : String(err));
       else breaker.release(ticket);
-      this.emit(v, false, started);
+      if (blame !== 'client') this.emit(v, false, started);
       throw err;
     }
   }

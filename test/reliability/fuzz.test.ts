@@ -9,8 +9,8 @@ import { register } from './helpers.js';
  * Property-based fuzzing of everything a client controls: the inference endpoint (JSON, Triton
  * binary, raw binary) and the admin upload. Every answer must be a deliberate one: a status below
  * 500 with a JSON error, never a 5xx, never a hang, and memory stays bounded. The models here
- * are ones whose inputs validation fully decides (see the report on models whose execution can
- * fail on validated input: those open their circuit breaker by design).
+ * are ones whose inputs validation fully decides (models whose execution can fail on validated
+ * input answer 400 too: test/server/trust/circuit-blame.test.ts).
  */
 
 const SEED = Number(process.env.HEARTH_FUZZ_SEED ?? 20_241_129);
