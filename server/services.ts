@@ -8,6 +8,7 @@ import { BlobStore } from './registry/blobs.js';
 import { Registry } from './registry/registry.js';
 import { choosePlacement, createHardwareMonitor, registerGpuMetrics, type HardwareMonitor, type PlacementRequest } from './hardware/index.js';
 import { createObservability, type Observability } from './observability/index.js';
+import { mayEvictOnDemand } from './reliability/on-demand-policy.js';
 import { ModelManager, type DeviceBudget, type Placement, type PlacementResolver } from './runtime/models.js';
 import { WorkerPool } from './runtime/pool.js';
 import { createUsageLogWorker, type UsageLogWorker } from './usage/log-worker.js';
@@ -116,6 +117,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
     inlineMaxUs: config.inlineMaxUs,
     budgets,
     keepAliveMs: config.keepAliveSeconds * 1000,
+    mayEvictOnDemand: (v) => mayEvictOnDemand(registry, v),
     isProtected: (name, version) => {
       try {
         return registry.aliasVersion(name, 'production') === version || registry.previousTarget(name, 'production') === version;

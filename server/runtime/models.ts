@@ -58,9 +58,21 @@ export interface ManagerOptions {
   isProtected?: (name: string, version: number) => boolean;
   /** Run a CPU model on the HTTP thread when its median run takes at most this many µs; 0: never (see inline.ts). */
   inlineMaxUs?: number;
+  /**
+   * Whether an inference request for a version that is not loaded may unload other versions to
+   * make room for it. When this says no, the request loads it only into free room, else gets 503:
+   * a client must not be able to push out what serves. Without it, every request may.
+   */
+  mayEvictOnDemand?: (v: ModelVersion) => boolean;
 }
 
 export class BudgetExceededError extends HttpError {}
+
+/** A request's version needs room that only unloading served versions would give: an admin decides that. */
+export class NoFreeRoomError extends HttpError {}
+
+/** Room frees when an idle version's keep-alive ends or an admin unloads one: not within seconds. */
+const NO_ROOM_RETRY_AFTER_S = 60;
 
 export interface InferOptions {
   /** Triton's `timeout` parameter: the longest the request may wait in the queue, in µs. */
@@ -154,32 +166,43 @@ export class ModelManager {
     return out;
   }
 
-  /**
-   * Makes room on a device for `bytes` more by unloading idle, unprotected versions, least
-   * recently used first; refuses with 507 when even that is not enough.
-   */
-  private async makeRoom(device: string, bytes: number, self: string): Promise<void> {
+  /** What the device already holds, and whether `bytes` more fit in its budget (none: always). */
+  private roomOn(device: string, bytes: number): { budget?: DeviceBudget; list: LoadedVersion[]; used: number; fits: boolean } {
     const budget = this.options.budgets?.[device];
-    if (!budget) return;
-    const onDevice = () => [...this.loaded.entries()].filter(([k, e]) => k !== self && deviceOf(e.placement) === device).map(([, e]) => e);
-    const fits = () => {
-      const list = onDevice();
-      return list.reduce((n, e) => n + e.bytes, 0) + bytes <= budget.bytes && list.length + 1 <= budget.count;
-    };
-    if (bytes > budget.bytes) {
-      throw new BudgetExceededError(507, `This model needs about ${bytes} bytes on ${device}, more than its whole budget of ${budget.bytes} bytes. Raise the budget or place it elsewhere.`);
+    const list = [...this.loaded.values()].filter((e) => deviceOf(e.placement) === device);
+    const used = list.reduce((n, e) => n + e.bytes, 0);
+    return { budget, list, used, fits: !budget || (used + bytes <= budget.bytes && list.length + 1 <= budget.count) };
+  }
+
+  /**
+   * What must go for `entry` to fit on its device: nothing (undefined), or the idle unprotected
+   * version used least recently. Refuses with 507 when nothing can go, and with 503 when `evict`
+   * is false and there is no free room.
+   */
+  private nextVictim(entry: LoadedVersion, device: string, evict: boolean): LoadedVersion | undefined {
+    const budget = this.options.budgets?.[device];
+    if (!budget) return undefined;
+    if (entry.bytes > budget.bytes) {
+      throw new BudgetExceededError(507, `This model needs about ${entry.bytes} bytes on ${device}, more than its whole budget of ${budget.bytes} bytes. Raise the budget or place it elsewhere.`);
     }
-    for (const victim of onDevice().filter((e) => this.evictable(e)).sort((a, b) => a.lastUsed - b.lastUsed)) {
-      if (fits()) break;
-      await this.unload(victim.name, victim.version);
+    const list = [...this.loaded.values()].filter((e) => deviceOf(e.placement) === device);
+    const used = list.reduce((n, e) => n + e.bytes, 0);
+    if (used + entry.bytes <= budget.bytes && list.length + 1 <= budget.count) return undefined;
+    const usage = `${list.length} versions use ${used} of ${budget.bytes} bytes (at most ${budget.count} versions)`;
+    if (!evict) {
+      throw new NoFreeRoomError(503,
+        `Model "${entry.name}" version ${entry.version} is not loaded, and there is no free room for it on ${device}: ${usage}. ` +
+        'A request loads a version only into free room and never unloads the versions being served. Call the served version ' +
+        `(without /versions/N), try again later, or ask an admin to load it: POST /admin/v1/models/${entry.name}/versions/${entry.version}/load.`,
+        { 'retry-after': String(NO_ROOM_RETRY_AFTER_S) });
     }
-    if (!fits()) {
-      const list = onDevice();
+    const victim = list.filter((e) => this.evictable(e)).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+    if (!victim) {
       throw new BudgetExceededError(507,
-        `No room on ${device}: ${list.length} versions use ${list.reduce((n, e) => n + e.bytes, 0)} of ${budget.bytes} bytes ` +
-        `(at most ${budget.count} versions), and none of them can be unloaded (pinned, production, previous production, or busy). ` +
+        `No room on ${device}: ${usage}, and none of them can be unloaded (pinned, production, previous production, or busy). ` +
         'Unload or unpin a version, or raise the budget.');
     }
+    return victim;
   }
 
   statsOf(name: string, version: number): VersionStats {
@@ -228,15 +251,19 @@ export class ModelManager {
     }));
   }
 
-  /** Loads (if needed) and warms a version; concurrent callers share one load. */
-  async load(name: string, version: number): Promise<void> {
+  /**
+   * Loads (if needed) and warms a version; concurrent callers share one load. An admin's load
+   * (the default) unloads idle versions to make room; `onDemand` (an inference request's) does so
+   * only where `mayEvictOnDemand` allows, else it takes free room or is refused.
+   */
+  async load(name: string, version: number, { onDemand = false }: { onDemand?: boolean } = {}): Promise<void> {
     const k = keyOf(name, version);
     const existing = this.loaded.get(k);
     if (existing?.state === 'READY') return;
     if (existing?.loading) return existing.loading;
     if (existing?.unloading) {
       await existing.unloading;
-      return this.load(name, version);
+      return this.load(name, version, { onDemand });
     }
     const v = this.registry.getVersion(name, version);
     const placement = this.placementOf(v);
@@ -244,9 +271,16 @@ export class ModelManager {
       name, version, state: 'LOADING', reason: 'loading', placement, instances: [], loadedAt: 0, lastUsed: Date.now(),
       bytes: 2 * v.size, pinned: v.settings.pinned,
     };
-    await this.makeRoom(deviceOf(placement), entry.bytes, k);
-    // Another caller got there while room was made: share its outcome instead of loading twice.
-    if (this.loaded.has(k)) return this.load(name, version);
+    const evict = !onDemand || (this.options.mayEvictOnDemand?.(v) ?? true);
+    // The last check and the claim (the entry in `loaded`) happen in one turn, so two loads
+    // cannot both count the same room as free.
+    const device = deviceOf(placement);
+    let victim: LoadedVersion | undefined;
+    while ((victim = this.nextVictim(entry, device, evict)) !== undefined) {
+      await this.unload(victim.name, victim.version);
+      // Another caller got there while room was made: share its outcome instead of loading twice.
+      if (this.loaded.has(k)) return this.load(name, version, { onDemand });
+    }
     this.loaded.set(k, entry);
     this.events.onStateChange?.(name, version, 'LOADING', '');
     entry.loading = this.doLoad(entry, v).finally(() => { entry.loading = undefined; });
@@ -425,7 +459,7 @@ export class ModelManager {
       if (entry?.state === 'UNLOADING') {
         throw unavailable(`Model "${v.name}" version ${v.version} is being unloaded; load it again or call another version.`);
       }
-      await this.load(v.name, v.version);
+      await this.load(v.name, v.version, { onDemand: true });
       entry = this.loaded.get(k);
     }
     if (!entry?.scheduler) throw unavailable(`Model "${v.name}" version ${v.version} is not available.`);
