@@ -4,7 +4,7 @@ import { loadOrCreateAdminToken } from './auth/admin-token.js';
 import { KeyStore } from './auth/keys.js';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
-import { BlobStore } from './registry/blobs.js';
+import { BlobStore, type BlobStoreHooks } from './registry/blobs.js';
 import { Registry } from './registry/registry.js';
 import { choosePlacement, createHardwareMonitor, registerGpuMetrics, type HardwareMonitor, type PlacementRequest } from './hardware/index.js';
 import { createObservability, type Observability } from './observability/index.js';
@@ -58,13 +58,15 @@ export interface Services {
 
 export interface ServiceHooks {
   placement?: PlacementResolver;
+  /** For tests of the registry's write ordering (see BlobStoreHooks). */
+  blobs?: BlobStoreHooks;
 }
 
 export async function createServices(config: Config, hooks: ServiceHooks = {}): Promise<Services> {
   await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(path.join(config.dataDir, 'hearth.db'));
   const registry = new Registry(db);
-  const blobs = new BlobStore(config.dataDir);
+  const blobs = new BlobStore(config.dataDir, hooks.blobs);
   await blobs.init();
   // A crash between writing a blob and committing its row leaves an orphan; it goes here.
   await blobs.collectGarbage(registry.referencedBlobs());
