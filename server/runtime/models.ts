@@ -1,4 +1,5 @@
-import { HttpError, unavailable } from '../http/errors.js';
+import { unavailable } from '../http/errors.js';
+import { nextVictim, type DeviceBudget } from './device-room.js';
 import { allocate } from '../protocol/datatypes.js';
 import type { Tensor, TensorSpec } from '../protocol/tensor.js';
 import type { BlobStore } from '../registry/blobs.js';
@@ -42,12 +43,6 @@ interface LoadedVersion {
 
 const deviceOf = (p: Placement) => (p.provider === 'cuda' ? `cuda:${p.deviceId ?? 0}` : p.provider);
 
-/** How much one device may hold: bytes of loaded models (estimated 2× file size) and a count. */
-export interface DeviceBudget {
-  bytes: number;
-  count: number;
-}
-
 export interface ManagerOptions {
   cacheBytes?: number;
   /** Budget per device ('cpu', 'cuda:0', …); devices not listed are unlimited. */
@@ -66,13 +61,7 @@ export interface ManagerOptions {
   mayEvictOnDemand?: (v: ModelVersion) => boolean;
 }
 
-export class BudgetExceededError extends HttpError {}
-
-/** A request's version needs room that only unloading served versions would give: an admin decides that. */
-export class NoFreeRoomError extends HttpError {}
-
-/** Room frees when an idle version's keep-alive ends or an admin unloads one: not within seconds. */
-const NO_ROOM_RETRY_AFTER_S = 60;
+export { BudgetExceededError, NoFreeRoomError, type DeviceBudget } from './device-room.js';
 
 export interface InferOptions {
   /** Triton's `timeout` parameter: the longest the request may wait in the queue, in µs. */
@@ -174,37 +163,6 @@ export class ModelManager {
     return { budget, list, used, fits: !budget || (used + bytes <= budget.bytes && list.length + 1 <= budget.count) };
   }
 
-  /**
-   * What must go for `entry` to fit on its device: nothing (undefined), or the idle unprotected
-   * version used least recently. Refuses with 507 when nothing can go, and with 503 when `evict`
-   * is false and there is no free room.
-   */
-  private nextVictim(entry: LoadedVersion, device: string, evict: boolean): LoadedVersion | undefined {
-    const budget = this.options.budgets?.[device];
-    if (!budget) return undefined;
-    if (entry.bytes > budget.bytes) {
-      throw new BudgetExceededError(507, `This model needs about ${entry.bytes} bytes on ${device}, more than its whole budget of ${budget.bytes} bytes. Raise the budget or place it elsewhere.`);
-    }
-    const list = [...this.loaded.values()].filter((e) => deviceOf(e.placement) === device);
-    const used = list.reduce((n, e) => n + e.bytes, 0);
-    if (used + entry.bytes <= budget.bytes && list.length + 1 <= budget.count) return undefined;
-    const usage = `${list.length} versions use ${used} of ${budget.bytes} bytes (at most ${budget.count} versions)`;
-    if (!evict) {
-      throw new NoFreeRoomError(503,
-        `Model "${entry.name}" version ${entry.version} is not loaded, and there is no free room for it on ${device}: ${usage}. ` +
-        'A request loads a version only into free room and never unloads the versions being served. Call the served version ' +
-        `(without /versions/N), try again later, or ask an admin to load it: POST /admin/v1/models/${entry.name}/versions/${entry.version}/load.`,
-        { 'retry-after': String(NO_ROOM_RETRY_AFTER_S) });
-    }
-    const victim = list.filter((e) => this.evictable(e)).sort((a, b) => a.lastUsed - b.lastUsed)[0];
-    if (!victim) {
-      throw new BudgetExceededError(507,
-        `No room on ${device}: ${usage}, and none of them can be unloaded (pinned, production, previous production, or busy). ` +
-        'Unload or unpin a version, or raise the budget.');
-    }
-    return victim;
-  }
-
   statsOf(name: string, version: number): VersionStats {
     const k = keyOf(name, version);
     let s = this.stats.get(k);
@@ -272,11 +230,13 @@ export class ModelManager {
       bytes: 2 * v.size, pinned: v.settings.pinned,
     };
     const evict = !onDemand || (this.options.mayEvictOnDemand?.(v) ?? true);
+    const device = deviceOf(placement);
+    const budget = this.options.budgets?.[device];
+    const onDevice = () => [...this.loaded.values()].filter((e) => deviceOf(e.placement) === device);
     // The last check and the claim (the entry in `loaded`) happen in one turn, so two loads
     // cannot both count the same room as free.
-    const device = deviceOf(placement);
     let victim: LoadedVersion | undefined;
-    while ((victim = this.nextVictim(entry, device, evict)) !== undefined) {
+    while ((victim = nextVictim(entry, device, budget, onDevice(), (e) => this.evictable(e), evict)) !== undefined) {
       await this.unload(victim.name, victim.version);
       // Another caller got there while room was made: share its outcome instead of loading twice.
       if (this.loaded.has(k)) return this.load(name, version, { onDemand });
