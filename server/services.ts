@@ -6,10 +6,11 @@ import { TLS_KEY_FILE } from './net/tls.js';
 import { KeyStore } from './auth/keys.js';
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
-import { BlobStore } from './registry/blobs.js';
+import { BlobStore, type BlobStoreHooks } from './registry/blobs.js';
 import { Registry } from './registry/registry.js';
 import { choosePlacement, createHardwareMonitor, registerGpuMetrics, type HardwareMonitor, type PlacementRequest } from './hardware/index.js';
 import { createObservability, type Observability } from './observability/index.js';
+import { mayEvictOnDemand } from './reliability/on-demand-policy.js';
 import { ModelManager, type DeviceBudget, type Placement, type PlacementResolver } from './runtime/models.js';
 import { WorkerPool } from './runtime/pool.js';
 import { createUsageLogWorker, type UsageLogWorker } from './usage/log-worker.js';
@@ -61,6 +62,8 @@ export interface Services {
 
 export interface ServiceHooks {
   placement?: PlacementResolver;
+  /** For tests of the registry's write ordering (see BlobStoreHooks). */
+  blobs?: BlobStoreHooks;
 }
 
 export async function createServices(config: Config, hooks: ServiceHooks = {}): Promise<Services> {
@@ -70,7 +73,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
   // usage journal is fdatasynced before each response.
   if (config.durability === 'power-loss') db.pragma('synchronous = FULL');
   const registry = new Registry(db);
-  const blobs = new BlobStore(config.dataDir);
+  const blobs = new BlobStore(config.dataDir, hooks.blobs);
   await blobs.init();
   // A crash between writing a blob and committing its row leaves an orphan; it goes here.
   await blobs.collectGarbage(registry.referencedBlobs());
@@ -123,6 +126,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
     inlineMaxUs: config.inlineMaxUs,
     budgets,
     keepAliveMs: config.keepAliveSeconds * 1000,
+    mayEvictOnDemand: (v) => mayEvictOnDemand(registry, v),
     isProtected: (name, version) => {
       try {
         return registry.aliasVersion(name, 'production') === version || registry.previousTarget(name, 'production') === version;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { WriteLock } from './write-lock.js';
 
 export interface StagedBlob {
   /** Temporary file holding the bytes until they are committed or discarded. */
@@ -14,6 +15,12 @@ export interface StagedBlob {
 
 export class BodyTooLargeError extends Error {}
 
+/** Points where a test can act inside the store's own sequence (never set in production). */
+export interface BlobStoreHooks {
+  /** Called by `remove` after its caller decided the blob is unreferenced, before the file goes. */
+  beforeRemove?: (sha256: string) => Promise<void>;
+}
+
 /**
  * Content-addressed, immutable model files: `blobs/sha256/<aa>/<hash>`. Bytes are staged in
  * `blobs/tmp` first, so a file that fails validation never enters the store.
@@ -21,8 +28,10 @@ export class BodyTooLargeError extends Error {}
 export class BlobStore {
   readonly root: string;
   private readonly tmpDir: string;
+  /** Registry writes that add or remove files take turns here (see WriteLock). */
+  readonly writes = new WriteLock();
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, private readonly hooks: BlobStoreHooks = {}) {
     this.root = path.join(dataDir, 'blobs', 'sha256');
     this.tmpDir = path.join(dataDir, 'blobs', 'tmp');
   }
@@ -78,6 +87,7 @@ export class BlobStore {
   }
 
   async remove(sha256: string): Promise<void> {
+    await this.hooks.beforeRemove?.(sha256);
     await fs.rm(this.pathOf(sha256), { force: true });
   }
 

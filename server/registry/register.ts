@@ -49,17 +49,24 @@ export async function registerVersion(
       throw badRequest(`The file is not an ONNX model that onnxruntime can load (truncated, not ONNX, or an unsupported operator or type): ${why}`);
     }
     const signature = { inputs: meta.inputs.map(specFromOrtMetadata), outputs: meta.outputs.map(specFromOrtMetadata) };
-    await blobs.commit(staged);
-    try {
-      const version = registry.addVersion({
-        name: input.name, sha256: staged.sha256, size: staged.size, description: input.description ?? '',
-        signature, metadata: input.metadata, tags: input.tags,
-      });
-      return { version, existing: false };
-    } catch (err) {
-      if (!registry.referencedBlobs().has(staged.sha256)) await blobs.remove(staged.sha256);
-      throw err;
-    }
+    // The file and its row go in together, in turn with deletes: a delete between them could
+    // unlink the file this row is about to name (see WriteLock).
+    return await blobs.writes.run(async () => {
+      // The same bytes may have been registered while this copy was inspected.
+      const registered = registry.findBySha(input.name, staged.sha256);
+      if (registered) return { version: registered, existing: true };
+      await blobs.commit(staged);
+      try {
+        const version = registry.addVersion({
+          name: input.name, sha256: staged.sha256, size: staged.size, description: input.description ?? '',
+          signature, metadata: input.metadata, tags: input.tags,
+        });
+        return { version, existing: false };
+      } catch (err) {
+        if (!registry.referencedBlobs().has(staged.sha256)) await blobs.remove(staged.sha256);
+        throw err;
+      }
+    });
   } finally {
     await blobs.discard(staged);
   }

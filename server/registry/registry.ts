@@ -205,6 +205,14 @@ export class Registry {
     return this.remember(`a\u0000${name}\u0000${alias}`, () => this.readAlias(name, alias));
   }
 
+  /** The aliases that point at a version (read when a version is loaded, not per request). */
+  aliasesOf(name: string, version: number): string[] {
+    const rows = prepared(this.db,
+      'SELECT a.alias FROM aliases a JOIN models m ON m.id = a.model_id WHERE m.name = ? AND a.version = ? ORDER BY a.alias',
+    ).all(name, version) as { alias: string }[];
+    return rows.map((r) => r.alias);
+  }
+
   private readAlias(name: string, alias: string): number | undefined {
     const row = prepared(this.db, 
       'SELECT a.version FROM aliases a JOIN models m ON m.id = a.model_id WHERE m.name = ? AND a.alias = ?',

@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { SCOPES } from '../auth/keys.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { registerVersion } from '../registry/register.js';
+import { removeWithFiles } from '../registry/remove.js';
 import { checkModelName, type ModelVersion } from '../registry/registry.js';
 import { VersionSettingsPatchSchema } from '../registry/settings.js';
 import { rollbackProduction } from '../reliability/rollback.js';
@@ -117,8 +118,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   }, async (req) => {
     const { name } = req.params;
     for (const v of registry.listVersions(name)) await models.unload(name, v.version);
-    const freed = registry.remove(name);
-    for (const sha of freed) await blobs.remove(sha);
+    await removeWithFiles({ registry, blobs }, name);
     await app.hearth.recordAdmin({ action: 'remove', model: name, ip: req.ip });
     return { removed: name };
   });
@@ -133,7 +133,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       throw new HttpError(409, `Version ${version} of "${name}" is the target of ${pointing.map(([a]) => `"${a}"`).join(', ')}; move the alias first.`);
     }
     await models.unload(name, version);
-    for (const sha of registry.remove(name, version)) await blobs.remove(sha);
+    await removeWithFiles({ registry, blobs }, name, version);
     await app.hearth.recordAdmin({ action: 'remove', model: name, version, ip: req.ip });
     return { removed: `${name}/${version}` };
   });

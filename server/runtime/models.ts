@@ -1,4 +1,5 @@
-import { HttpError, unavailable } from '../http/errors.js';
+import { unavailable } from '../http/errors.js';
+import { nextVictim, type DeviceBudget } from './device-room.js';
 import { allocate } from '../protocol/datatypes.js';
 import type { Tensor, TensorSpec } from '../protocol/tensor.js';
 import type { BlobStore } from '../registry/blobs.js';
@@ -42,12 +43,6 @@ interface LoadedVersion {
 
 const deviceOf = (p: Placement) => (p.provider === 'cuda' ? `cuda:${p.deviceId ?? 0}` : p.provider);
 
-/** How much one device may hold: bytes of loaded models (estimated 2× file size) and a count. */
-export interface DeviceBudget {
-  bytes: number;
-  count: number;
-}
-
 export interface ManagerOptions {
   cacheBytes?: number;
   /** Budget per device ('cpu', 'cuda:0', …); devices not listed are unlimited. */
@@ -58,9 +53,15 @@ export interface ManagerOptions {
   isProtected?: (name: string, version: number) => boolean;
   /** Run a CPU model on the HTTP thread when its median run takes at most this many µs; 0: never (see inline.ts). */
   inlineMaxUs?: number;
+  /**
+   * Whether an inference request for a version that is not loaded may unload other versions to
+   * make room for it. When this says no, the request loads it only into free room, else gets 503:
+   * a client must not be able to push out what serves. Without it, every request may.
+   */
+  mayEvictOnDemand?: (v: ModelVersion) => boolean;
 }
 
-export class BudgetExceededError extends HttpError {}
+export { BudgetExceededError, NoFreeRoomError, type DeviceBudget } from './device-room.js';
 
 export interface InferOptions {
   /** Triton's `timeout` parameter: the longest the request may wait in the queue, in µs. */
@@ -154,32 +155,12 @@ export class ModelManager {
     return out;
   }
 
-  /**
-   * Makes room on a device for `bytes` more by unloading idle, unprotected versions, least
-   * recently used first; refuses with 507 when even that is not enough.
-   */
-  private async makeRoom(device: string, bytes: number, self: string): Promise<void> {
+  /** What the device already holds, and whether `bytes` more fit in its budget (none: always). */
+  private roomOn(device: string, bytes: number): { budget?: DeviceBudget; list: LoadedVersion[]; used: number; fits: boolean } {
     const budget = this.options.budgets?.[device];
-    if (!budget) return;
-    const onDevice = () => [...this.loaded.entries()].filter(([k, e]) => k !== self && deviceOf(e.placement) === device).map(([, e]) => e);
-    const fits = () => {
-      const list = onDevice();
-      return list.reduce((n, e) => n + e.bytes, 0) + bytes <= budget.bytes && list.length + 1 <= budget.count;
-    };
-    if (bytes > budget.bytes) {
-      throw new BudgetExceededError(507, `This model needs about ${bytes} bytes on ${device}, more than its whole budget of ${budget.bytes} bytes. Raise the budget or place it elsewhere.`);
-    }
-    for (const victim of onDevice().filter((e) => this.evictable(e)).sort((a, b) => a.lastUsed - b.lastUsed)) {
-      if (fits()) break;
-      await this.unload(victim.name, victim.version);
-    }
-    if (!fits()) {
-      const list = onDevice();
-      throw new BudgetExceededError(507,
-        `No room on ${device}: ${list.length} versions use ${list.reduce((n, e) => n + e.bytes, 0)} of ${budget.bytes} bytes ` +
-        `(at most ${budget.count} versions), and none of them can be unloaded (pinned, production, previous production, or busy). ` +
-        'Unload or unpin a version, or raise the budget.');
-    }
+    const list = [...this.loaded.values()].filter((e) => deviceOf(e.placement) === device);
+    const used = list.reduce((n, e) => n + e.bytes, 0);
+    return { budget, list, used, fits: !budget || (used + bytes <= budget.bytes && list.length + 1 <= budget.count) };
   }
 
   statsOf(name: string, version: number): VersionStats {
@@ -228,15 +209,19 @@ export class ModelManager {
     }));
   }
 
-  /** Loads (if needed) and warms a version; concurrent callers share one load. */
-  async load(name: string, version: number): Promise<void> {
+  /**
+   * Loads (if needed) and warms a version; concurrent callers share one load. An admin's load
+   * (the default) unloads idle versions to make room; `onDemand` (an inference request's) does so
+   * only where `mayEvictOnDemand` allows, else it takes free room or is refused.
+   */
+  async load(name: string, version: number, { onDemand = false }: { onDemand?: boolean } = {}): Promise<void> {
     const k = keyOf(name, version);
     const existing = this.loaded.get(k);
     if (existing?.state === 'READY') return;
     if (existing?.loading) return existing.loading;
     if (existing?.unloading) {
       await existing.unloading;
-      return this.load(name, version);
+      return this.load(name, version, { onDemand });
     }
     const v = this.registry.getVersion(name, version);
     const placement = this.placementOf(v);
@@ -244,9 +229,18 @@ export class ModelManager {
       name, version, state: 'LOADING', reason: 'loading', placement, instances: [], loadedAt: 0, lastUsed: Date.now(),
       bytes: 2 * v.size, pinned: v.settings.pinned,
     };
-    await this.makeRoom(deviceOf(placement), entry.bytes, k);
-    // Another caller got there while room was made: share its outcome instead of loading twice.
-    if (this.loaded.has(k)) return this.load(name, version);
+    const evict = !onDemand || (this.options.mayEvictOnDemand?.(v) ?? true);
+    const device = deviceOf(placement);
+    const budget = this.options.budgets?.[device];
+    const onDevice = () => [...this.loaded.values()].filter((e) => deviceOf(e.placement) === device);
+    // The last check and the claim (the entry in `loaded`) happen in one turn, so two loads
+    // cannot both count the same room as free.
+    let victim: LoadedVersion | undefined;
+    while ((victim = nextVictim(entry, device, budget, onDevice(), (e) => this.evictable(e), evict)) !== undefined) {
+      await this.unload(victim.name, victim.version);
+      // Another caller got there while room was made: share its outcome instead of loading twice.
+      if (this.loaded.has(k)) return this.load(name, version, { onDemand });
+    }
     this.loaded.set(k, entry);
     this.events.onStateChange?.(name, version, 'LOADING', '');
     entry.loading = this.doLoad(entry, v).finally(() => { entry.loading = undefined; });
@@ -429,7 +423,7 @@ export class ModelManager {
       if (entry?.state === 'UNLOADING') {
         throw unavailable(`Model "${v.name}" version ${v.version} is being unloaded; load it again or call another version.`);
       }
-      await this.load(v.name, v.version);
+      await this.load(v.name, v.version, { onDemand: true });
       entry = this.loaded.get(k);
     }
     if (!entry?.scheduler) throw unavailable(`Model "${v.name}" version ${v.version} is not available.`);
