@@ -7,6 +7,7 @@ import { addNetworkCommands, servingSummary } from './cli/network.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { DatabaseTooNewError } from './db/database.js';
 import { addFollowCommands } from './cli/follow.js';
+import { addTritonCommands } from './cli/triton.js';
 import { instanceId } from './follow/instance.js';
 import { displayUrl } from './follow/leader-client.js';
 import { formatSystem, type SystemSnapshot } from './hardware/index.js';
@@ -381,6 +382,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
 
   addNetworkCommands(program, out, { clientOptions, clientFrom });
   addFollowCommands(program, out, { clientOptions, clientFrom });
+  addTritonCommands(program, out, { clientOptions, clientFrom });
 
   return program;
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { badRequest, HttpError } from '../http/errors.js';
+import { badRequest, conflict, HttpError } from '../http/errors.js';
 import { specFromOrtMetadata } from '../protocol/datatypes.js';
 import type { WorkerPool } from '../runtime/pool.js';
 import { BodyTooLargeError, type BlobStore } from './blobs.js';
@@ -12,12 +12,15 @@ export interface RegisterInput {
   metadata?: Record<string, unknown>;
   tags?: string[];
   maxBytes?: number;
+  /** Register under this number (importing another registry's versions); it must be free. */
+  version?: number;
 }
 
 /**
  * Registers a model file as the next version of a model. The file is staged, hashed and loaded
  * once by onnxruntime (in a worker) before anything is written; a bad file leaves neither blob
- * nor row. Bytes the model already has answer with that version (`existing: true`).
+ * nor row. Bytes the model already has answer with that version (`existing: true`). With a
+ * `version`, the number is kept (or 409 when it is taken, or the bytes are another version).
  */
 export async function registerVersion(
   deps: { registry: Registry; blobs: BlobStore; pool: WorkerPool },
@@ -35,6 +38,9 @@ export async function registerVersion(
   try {
     if (staged.size === 0) throw badRequest('The body is empty: send the .onnx file as the request body.');
     const existing = registry.findBySha(input.name, staged.sha256);
+    if (existing && input.version !== undefined && existing.version !== input.version) {
+      throw conflict(`Model "${input.name}" already has these bytes as version ${existing.version}; they cannot also be version ${input.version}.`);
+    }
     if (existing) return { version: existing, existing: true };
     let meta;
     try {
@@ -48,7 +54,7 @@ export async function registerVersion(
     try {
       const version = registry.addVersion({
         name: input.name, sha256: staged.sha256, size: staged.size, description: input.description ?? '',
-        signature, metadata: input.metadata, tags: input.tags,
+        signature, metadata: input.metadata, tags: input.tags, version: input.version,
       });
       return { version, existing: false };
     } catch (err) {
