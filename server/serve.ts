@@ -8,6 +8,7 @@ import { resolveTls } from './net/tls.js';
 import { registerVersion } from './registry/register.js';
 import { trackConnections, type ConnectionDrain } from './reliability/drain.js';
 import { createServices, type ServiceHooks, type Services } from './services.js';
+import { serveRepository, type RepositoryOptions } from './triton/serve-repository.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 export const DEMO_MODEL = 'iris';
@@ -55,7 +56,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, opts: { logger?: boolean; hooks?: ServiceHooks } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  logger?: boolean;
+  hooks?: ServiceHooks;
+  /** Serve the models of a read-only model repository (Triton layout or KServe's single model). */
+  repository?: RepositoryOptions;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const services = await createServices(config, opts.hooks);
   let app: HearthApp;
   let connections: ConnectionDrain;
@@ -69,8 +77,9 @@ export async function startServer(config: Config, opts: { logger?: boolean; hook
       },
     });
     connections = trackConnections(app.server);
-    // A follower's models come from its leader; seeding would only be mirrored away again.
-    if (config.demoModels && config.followUrl === undefined) await seedDemoModels(services);
+    if (opts.repository) await serveRepository(services, opts.repository, (line) => app.log.info(line));
+    // A follower's models come from its leader, a repository's from it; seeding would only add to them.
+    if (config.demoModels && config.followUrl === undefined && !opts.repository) await seedDemoModels(services);
     await listen(app, config.port);
   } catch (err) {
     await services.close();
