@@ -11,6 +11,7 @@ import { identityRoutes } from './routes/identity.js';
 import { newLaunchNonce } from './auth/identity.js';
 import { followPlugin } from './follow/routes.js';
 import { usageRoutes } from './routes/usage.js';
+import { exportTritonRoutes } from './routes/export-triton.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { observabilityRoutes } from './routes/observability.js';
 import { ErrorSchema } from './routes/schemas.js';
@@ -139,6 +140,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(followPlugin);
   await app.register(networkRoutes, { prefix: '/admin/v1' });
   await app.register(usageRoutes, { prefix: '/admin/v1' });
+  await app.register(exportTritonRoutes, { prefix: '/admin/v1' });
   await app.register(observabilityRoutes, { prefix: '/admin/v1' });
   await app.register(uiRoutes);
   return app;

@@ -7,6 +7,7 @@ import { addNetworkCommands, servingSummary } from './cli/network.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { DatabaseTooNewError } from './db/database.js';
 import { addFollowCommands } from './cli/follow.js';
+import { addTritonCommands } from './cli/triton.js';
 import { instanceId } from './follow/instance.js';
 import { displayUrl } from './follow/leader-client.js';
 import { formatSystem, type SystemSnapshot } from './hardware/index.js';
@@ -88,7 +89,10 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .option('--follow-interval-ms <ms>', 'how often a follower polls its leader (default 2000)', int('--follow-interval-ms'))
     .option('--follow-max-removals <n>', 'versions and keys one sync may remove before it waits for "hearth follow confirm" (default 3)', int('--follow-max-removals'))
     .option('--follow-grace-days <days>', 'days a follower keeps the model files it removed, in blobs/removed (default 7)', int('--follow-grace-days'))
+    .option('--model-repository <dir>', 'serve the models of this read-only folder: a Triton repository (NAME/config.pbtxt, NAME/<version>/model.onnx) or one model (model.onnx, or the one .onnx file in it); never written')
+    .option('--model-name <name>', 'the name to serve a single-model repository under (KServe passes the InferenceService name)')
     .action(async (o: {
+      modelRepository?: string; modelName?: string;
       host?: string; port?: number; dataDir?: string; requireApiKey?: boolean; workers?: number; bodyLimit?: number;
       demoModels: boolean; usageLog: boolean; usageFsync?: boolean; durability?: Config['durability']; inlineMaxUs?: number; logLevel?: Config['logLevel'];
       tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number; trustProxy?: string; allowedHosts?: string[]; rejectedRate?: number; uploadTimeout?: number;
@@ -104,10 +108,11 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
         followUrl: o.follow, followKey: o.followKey, followFingerprint: o.followFingerprint, followInsecure: o.followInsecure ?? false,
         followIntervalMs: o.followIntervalMs, followMaxRemovals: o.followMaxRemovals, followGraceDays: o.followGraceDays,
       });
+      const repository = o.modelRepository === undefined ? undefined : { dir: o.modelRepository, modelName: o.modelName };
       const report = launchReporter();
       let server;
       try {
-        server = await startServer(config, { onListening: (launch) => report({ event: 'listening', ...launch }) });
+        server = await startServer(config, { repository, onListening: (launch) => report({ event: 'listening', ...launch }) });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         report({ event: 'error', code: typeof code === 'string' ? code : 'ESTART', message: err instanceof Error ? err.message : String(err) });
@@ -129,6 +134,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
       out.log(`  Admin token: ${server.services.adminTokenFile ?? 'from HEARTH_ADMIN_TOKEN'}`);
       out.log(`  Instance:    ${instanceId(server.services.db)} (a follower stops mirroring if this changes)`);
       for (const notice of server.services.startupNotices) out.log(`  ${notice}`);
+      if (repository) out.log(`  Models:      from ${repository.dir} (read-only): ${server.services.registry.listModels().map((m) => m.name).join(', ')}`);
       if (config.followUrl !== undefined) out.log(`  Following:   ${displayUrl(config.followUrl)} (registry changes are made there)`);
       for (const line of servingSummary(server.app)) out.log(line);
       await stopped;
@@ -393,6 +399,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
 
   addNetworkCommands(program, out, { clientOptions, clientFrom });
   addFollowCommands(program, out, { clientOptions, clientFrom });
+  addTritonCommands(program, out, { clientOptions, clientFrom });
 
   return program;
 }

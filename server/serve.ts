@@ -9,6 +9,7 @@ import { resolveTls } from './net/tls.js';
 import { registerVersion } from './registry/register.js';
 import { trackConnections, type ConnectionDrain } from './reliability/drain.js';
 import { createServices, type ServiceHooks, type Services } from './services.js';
+import { serveRepository, type RepositoryOptions } from './triton/serve-repository.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 export const DEMO_MODEL = 'iris';
@@ -70,6 +71,8 @@ export interface StartOptions {
   hooks?: ServiceHooks;
   /** Called as soon as the port is bound, before the models warm up. */
   onListening?: (launch: LaunchReport) => void;
+  /** Serve the models of a read-only model repository (Triton layout or KServe's single model). */
+  repository?: RepositoryOptions;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -89,8 +92,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       },
     });
     connections = trackConnections(app.server);
-    // A follower's models come from its leader; seeding would only be mirrored away again.
-    if (config.demoModels && config.followUrl === undefined) await seedDemoModels(services);
+    if (opts.repository) await serveRepository(services, opts.repository, (line) => app.log.info(line));
+    // A follower's models come from its leader, a repository's from it; seeding would only add to them.
+    if (config.demoModels && config.followUrl === undefined && !opts.repository) await seedDemoModels(services);
     await listen(app, config.port);
     const bound = app.server.address();
     if (bound === null || typeof bound === 'string') throw new Error('the server is not listening on a TCP port');

@@ -3,6 +3,7 @@ import type { ModelSummary } from '../api/types.js';
 import { Badge } from '../components/Badge.js';
 import { Card } from '../components/Card.js';
 import { EmptyState, QueryView } from '../components/StateViews.js';
+import { TritonExport } from '../components/TritonExport.js';
 import { UploadForm } from '../components/UploadForm.js';
 import { formatTime } from '../lib/format.js';
 import { navigate } from '../lib/use-route.js';
@@ -56,6 +57,9 @@ export function ModelsPage({ model }: { model?: string }) {
           existingModels={models.data?.map((m) => m.name) ?? []}
           onUploaded={(v) => navigate({ page: 'models', model: v.name })}
         />
+      </Card>
+      <Card title="Export for Triton">
+        <TritonExport />
       </Card>
     </div>
   );

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { badRequest, HttpError } from '../http/errors.js';
+import { badRequest, conflict, HttpError } from '../http/errors.js';
 import { specFromOrtMetadata } from '../protocol/datatypes.js';
 import { BodyTooLargeError, type BlobStore } from './blobs.js';
 import { InspectError, inspectInChild, type Inspect } from './inspect.js';
@@ -12,6 +12,8 @@ export interface RegisterInput {
   metadata?: Record<string, unknown>;
   tags?: string[];
   maxBytes?: number;
+  /** Register under this number (importing another registry's versions); it must be free. */
+  version?: number;
 }
 
 /**
@@ -19,7 +21,8 @@ export interface RegisterInput {
  * once by onnxruntime before anything is written, in a child process: a file that crashes
  * onnxruntime (an upload, or a version a leader sends a follower) ends that child, not the server.
  * A bad file leaves neither blob nor row. Bytes the model already has answer with that version
- * (`existing: true`).
+ * (`existing: true`). With a `version`, the number is kept (or 409 when it is taken, or the
+ * bytes are another version).
  */
 export async function registerVersion(
   deps: { registry: Registry; blobs: BlobStore; inspect?: Inspect },
@@ -37,6 +40,9 @@ export async function registerVersion(
   try {
     if (staged.size === 0) throw badRequest('The body is empty: send the .onnx file as the request body.');
     const existing = registry.findBySha(input.name, staged.sha256);
+    if (existing && input.version !== undefined && existing.version !== input.version) {
+      throw conflict(`Model "${input.name}" already has these bytes as version ${existing.version}; they cannot also be version ${input.version}.`);
+    }
     if (existing) return { version: existing, existing: true };
     let meta;
     try {
@@ -54,12 +60,15 @@ export async function registerVersion(
     return await blobs.writes.run(async () => {
       // The same bytes may have been registered while this copy was inspected.
       const registered = registry.findBySha(input.name, staged.sha256);
+      if (registered && input.version !== undefined && registered.version !== input.version) {
+        throw conflict(`Model "${input.name}" already has these bytes as version ${registered.version}; they cannot also be version ${input.version}.`);
+      }
       if (registered) return { version: registered, existing: true };
       await blobs.commit(staged);
       try {
         const version = registry.addVersion({
           name: input.name, sha256: staged.sha256, size: staged.size, description: input.description ?? '',
-          signature, metadata: input.metadata, tags: input.tags,
+          signature, metadata: input.metadata, tags: input.tags, version: input.version,
         });
         return { version, existing: false };
       } catch (err) {

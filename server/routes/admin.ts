@@ -65,6 +65,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         description: Type.Optional(Type.String({ maxLength: 4096 })),
         metadata: Type.Optional(Type.String({ description: 'JSON object: lineage such as training data, parameters, metrics' })),
         tags: Type.Optional(Type.String({ description: 'comma-separated' })),
+        version: Type.Optional(Type.Integer({ minimum: 1, description: 'register under this number (importing a repository); 409 when it is taken' })),
       }),
       response: { 200: VersionSchema, 201: VersionSchema, ...errors(400, 401, 409, 413, 415) },
     },
@@ -78,7 +79,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       throw new HttpError(415, 'Send the model file as the body with "Content-Type: application/octet-stream".');
     }
     const { version, existing } = await registerVersion({ registry, blobs }, {
-      name, source: body, description: req.query.description, metadata, tags, maxBytes: config.uploadLimitBytes,
+      name, source: body, description: req.query.description, metadata, tags, maxBytes: config.uploadLimitBytes, version: req.query.version,
     });
     if (existing) return reply.code(200).send({ ...describe(version), existing: true });
     await app.hearth.recordAdmin({ action: 'register', model: name, version: version.version, ip: req.ip, detail: { sha256: version.sha256, size: version.size } });
