@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AdminClient, CliError, resolveToken, resolveUrl, type ClientOptions } from './cli/client.js';
 import { addNetworkCommands, servingSummary } from './cli/network.js';
-import { ConfigError, resolveConfig, type Config } from './config.js';
+import { ConfigError, resolveConfig, type Config } from './base/config.js';
 import { DatabaseTooNewError } from './db/database.js';
 import { addFollowCommands } from './cli/follow.js';
 import { addTritonCommands } from './cli/triton.js';
@@ -14,7 +14,7 @@ import { formatSystem, type SystemSnapshot } from './hardware/index.js';
 import { launchReporter } from './launch-report.js';
 import { startServer } from './serve.js';
 import { runExtendsCommand, runVerifyCommand } from './usage/index.js';
-import { VERSION } from './version.js';
+import { VERSION } from './base/version.js';
 
 type Out = { log: (s: string) => void; error: (s: string) => void };
 

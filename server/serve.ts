@@ -2,12 +2,12 @@ import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type HearthApp } from './app.js';
-import type { Config } from './config.js';
+import type { Config } from './base/config.js';
 import { newLaunchNonce } from './auth/identity.js';
-import { listen } from './net/listen.js';
-import { resolveTls } from './net/tls.js';
+import { listen } from './http/net/listen.js';
+import { resolveTls } from './http/net/tls.js';
 import { registerVersion } from './registry/register.js';
-import { trackConnections, type ConnectionDrain } from './reliability/drain.js';
+import { trackConnections, type ConnectionDrain } from './http/net/drain.js';
 import { createServices, type ServiceHooks, type Services } from './services.js';
 import { serveRepository, type RepositoryOptions } from './triton/serve-repository.js';
 

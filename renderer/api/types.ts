@@ -4,7 +4,7 @@ import type { SystemSnapshot, ProviderStatus, GpuInfo } from '../../server/hardw
 import type { UptimeReportBody, LatencyResponse } from '../../server/observability/api.js';
 import type { TensorSpec } from '../../server/protocol/tensor.js';
 import type { RecordFields } from '../../server/usage/types.js';
-import type { KeyInfo, SystemInfo, VersionInfo } from '../../server/routes/admin-schemas.js';
+import type { KeyInfo, SystemInfo, VersionInfo } from '../../server/http/routes/admin-schemas.js';
 
 export type { SystemSnapshot, ProviderStatus, GpuInfo, UptimeReportBody, LatencyResponse, TensorSpec, RecordFields };
 

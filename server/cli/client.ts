@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../auth/admin-token.js';
 import { IDENTITY_PATH, newChallenge, proofMatches } from '../auth/identity.js';
-import { defaultDataDir } from '../config.js';
+import { defaultDataDir } from '../base/config.js';
 
 export interface ClientOptions {
   url?: string;

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { HearthApp } from '../app.js';
-import { DEFAULT_ALLOWLIST } from '../net/cidr.js';
+import { DEFAULT_ALLOWLIST } from '../http/net/cidr.js';
 import { AdminClient, CliError } from './client.js';
 
 type Out = { log: (s: string) => void; error: (s: string) => void };

@@ -1,5 +1,5 @@
 import { wellFormed } from '../auth/keys.js';
-import { ConfigError, type Config } from '../config.js';
+import { ConfigError, type Config } from '../base/config.js';
 import { normalizeFingerprint, type LeaderTransport } from './transport.js';
 
 /**

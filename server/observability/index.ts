@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../base/config.js';
 import type { Db } from '../db/database.js';
 import type { Registry } from '../registry/registry.js';
 import type { ModelManager } from '../runtime/models.js';

@@ -3,7 +3,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlp } from '../../scripts/onnx-builder.js';
-import { generateCertificate } from '../../server/net/tls.js';
+import { generateCertificate } from '../../server/http/net/tls.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createKey, followState, model, register, registryOf } from './helpers.js';
 

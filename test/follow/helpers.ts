@@ -1,4 +1,4 @@
-import type { Config } from '../../server/config.js';
+import type { Config } from '../../server/base/config.js';
 import { json, post, startTestServer, upload, type TestServer } from '../helpers/server.js';
 
 export interface FollowState {

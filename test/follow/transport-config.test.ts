@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../server/auth/keys.js';
-import { resolveConfig } from '../../server/config.js';
+import { resolveConfig } from '../../server/base/config.js';
 import { followTransport } from '../../server/follow/transport-config.js';
 
 const base = { dataDir: '/tmp/unused', followUrl: 'http://10.0.0.11:8601' };

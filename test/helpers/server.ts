@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveConfig, type Config } from '../../server/config.js';
+import { resolveConfig, type Config } from '../../server/base/config.js';
 import { startServer, type RunningServer } from '../../server/serve.js';
 import type { ServiceHooks } from '../../server/services.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../../server/auth/keys.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { bearer, createKey, IRIS_REQUEST } from '../net/helpers.js';
+import { bearer, createKey, IRIS_REQUEST } from '../http/net/helpers.js';
 
 const LAN = '192.168.7.20';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -6,10 +6,10 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type HearthApp } from '../../../server/app.js';
 import { redactUrl } from '../../../server/auth/log-redact.js';
-import { resolveConfig } from '../../../server/config.js';
+import { resolveConfig } from '../../../server/base/config.js';
 import { seedDemoModels } from '../../../server/serve.js';
 import { createServices, type Services } from '../../../server/services.js';
-import { bearer, IRIS_REQUEST } from '../net/helpers.js';
+import { bearer, IRIS_REQUEST } from '../http/net/helpers.js';
 
 describe('the server log', () => {
   let dir: string;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedShapeModel, mlp } from '../../../scripts/onnx-builder.js';
-import { resolveConfig } from '../../../server/config.js';
+import { resolveConfig } from '../../../server/base/config.js';
 import { startServer, type RunningServer } from '../../../server/serve.js';
 import { json, post } from '../../helpers/server.js';
 

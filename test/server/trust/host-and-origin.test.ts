@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HostCheck, hostName } from '../../../server/net/host-check.js';
+import { HostCheck, hostName } from '../../../server/http/net/host-check.js';
 import { json, post, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const body = { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] };

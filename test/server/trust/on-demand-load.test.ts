@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mlp } from '../../../scripts/onnx-builder.js';
 import { json, post, startTestServer, upload, type TestServer } from '../../helpers/server.js';
-import { bearer, createKey } from '../net/helpers.js';
+import { bearer, createKey } from '../http/net/helpers.js';
 
 const REQUEST = { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] };
 const JSON_HEADERS = { 'content-type': 'application/json' };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RejectionBudget } from '../../../server/net/rejections.js';
+import { RejectionBudget } from '../../../server/http/net/rejections.js';
 import { json, post, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const body = { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] };

@@ -1,0 +1,120 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { HttpError } from './errors.js';
+import { isLocalClient } from './net/local-client.js';
+import { timingSafeEqual } from 'node:crypto';
+import { tokenHash, type ApiKey, type Scope } from '../auth/keys.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The API key the client presented, when it presented a valid one. */
+    apiKey?: ApiKey;
+    /** Whether the admin token was presented. */
+    isAdmin: boolean;
+  }
+  interface FastifyContextConfig {
+    /**
+     * What a route needs: nothing, an admin token, or an API key scope. `follow` marks the
+     * read-only admin routes a follower mirrors from: the admin token or a key with that scope.
+     */
+    access?: 'public' | 'admin' | Scope;
+  }
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : '';
+}
+
+const unauthorized = (message: string) => new HttpError(401, message, { 'www-authenticate': 'Bearer' });
+
+/**
+ * Who may call what. Admin routes take only the admin token. Inference and metadata routes take
+ * an API key with the route's scope; loopback clients may omit it unless --require-api-key is set.
+ */
+export const authPlugin = fp(async (app: FastifyInstance) => {
+  const { keys, config } = app.hearth;
+  app.decorateRequest('apiKey', undefined);
+  app.decorateRequest('isAdmin', false);
+  // Hashed once: each request's token is hashed once too, and that hash both checks the admin
+  // token (compared in constant time, length included) and finds an API key.
+  const adminHash = Buffer.from(tokenHash(app.hearth.adminToken), 'hex');
+  const proxied = config.trustProxy.length > 0;
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      authorize(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  /**
+   * A request without valid credentials from an address refused too often (net/rejections.ts)
+   * gets 429: it slows key and token guessing, and costs less than what it would be refused for.
+   * Valid credentials are never throttled here, so a client sharing a NAT address is not hurt.
+   */
+  function throttle(request: FastifyRequest): void {
+    const wait = app.rejectionBudget.retryAfter(request.ip);
+    if (wait > 0) {
+      throw new HttpError(429, `Too many refused requests from your address; try again in ${wait} s. ` +
+        'Check the API key or token your client sends.', { 'retry-after': String(wait) });
+    }
+  }
+
+  function authorize(request: FastifyRequest): void {
+    const access = request.routeOptions.config.access ?? 'public';
+    if (access === 'public') return;
+    const token = bearer(request);
+    const hash = token !== undefined && token !== '' ? tokenHash(token) : undefined;
+    if (hash !== undefined && timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) {
+      request.isAdmin = true;
+      return;
+    }
+    if (access === 'follow' && token !== undefined && token !== '') {
+      // Never anonymous, loopback included: these routes hand out key hashes and model files.
+      const key = keys.authenticateHashed(token, hash as string);
+      if (key?.scopes.includes('follow')) {
+        request.apiKey = key;
+        return;
+      }
+      // Anything else is answered as on any admin route.
+    }
+    const local = isLocalClient(request, proxied);
+    if (access === 'admin' || access === 'follow') {
+      if (!local) throttle(request);
+      if (token === undefined) throw unauthorized('This admin route needs the admin token: send "Authorization: Bearer <admin token>".');
+      if (token.startsWith('hearth_') && !token.startsWith('hearth_admin_')) {
+        throw unauthorized('API keys cannot call admin routes (except a follow key on what a follower reads); use the admin token.');
+      }
+      throw unauthorized('The admin token is not valid.');
+    }
+    if (token === undefined || token === '') {
+      // A page of another origin is not the machine's own client even from a loopback browser:
+      // without this, any site the CORS list names could drive a keyless loopback server.
+      if (!config.requireApiKey && request.corsOrigin === undefined && local) return;
+      if (!local) throttle(request);
+      throw unauthorized('This server needs an API key: send "Authorization: Bearer <key>". The admin creates keys with "hearth key create".');
+    }
+    const key = keys.authenticateHashed(token, hash as string);
+    if (!key) {
+      if (!local) throttle(request);
+      throw unauthorized('The API key is not valid (unknown, revoked or expired).');
+    }
+    if (!key.scopes.includes(access)) {
+      throw new HttpError(403, `This API key lacks the "${access}" scope this route needs.`);
+    }
+    request.apiKey = key;
+  }
+}, { name: 'hearth-auth', dependencies: ['hearth-network'] });
+
+/** Refuses a key limited to other models; called by routes once they know the model. */
+export function checkModelAccess(request: FastifyRequest, model: string): void {
+  const key = request.apiKey;
+  if (key?.models && !key.models.includes(model)) {
+    throw new HttpError(403, `This API key may not call model "${model}".`);
+  }
+}
