@@ -2,7 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { HttpError } from './http/errors.js';
+import { HearthError, HttpError, STATUS_OF } from './http/errors.js';
 import { AuditChainRefused } from './usage/index.js';
 import { requestIdGenerator } from './http/net/request-id.js';
 import { ProtocolError } from './protocol/errors.js';
@@ -69,6 +69,13 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.setErrorHandler((err: FastifyError | HttpError | ProtocolError, request, reply) => {
     if (err instanceof HttpError) {
       void reply.headers(err.headers).code(err.statusCode).send({ error: err.message });
+      return;
+    }
+    if (err instanceof HearthError) {
+      const status = STATUS_OF[err.kind];
+      if (status >= 500) request.log.error({ err }, 'request failed');
+      if (err.retryAfterS !== undefined) void reply.header('retry-after', String(err.retryAfterS));
+      void reply.code(status).send({ error: err.message });
       return;
     }
     if (err instanceof ProtocolError) {

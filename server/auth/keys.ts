@@ -1,6 +1,6 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { prepared, type Db } from '../db/database.js';
-import { badRequest, notFound } from '../http/errors.js';
+import { badRequest, notFound } from '../base/errors.js';
 
 /**
  * `follow`: read only what a follower mirrors (the registry, model files, key hashes, the

@@ -1,4 +1,8 @@
-/** An error whose message is safe and useful to show the client. */
+import type { ErrorKind } from '../base/errors.js';
+
+export { badRequest, conflict, HearthError, notFound, unavailable } from '../base/errors.js';
+
+/** An error of the HTTP layer itself (authentication, limits, media types), with its status. */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
@@ -10,8 +14,13 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string) => new HttpError(400, message);
-export const notFound = (message: string) => new HttpError(404, message);
-export const conflict = (message: string) => new HttpError(409, message);
-export const unavailable = (message: string, retryAfterS = 1) =>
-  new HttpError(503, message, { 'retry-after': String(retryAfterS) });
+/** The one mapping from domain error kinds to HTTP status codes. */
+export const STATUS_OF: Readonly<Record<ErrorKind, number>> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unavailable: 503,
+  insufficient_storage: 507,
+  internal: 500,
+};

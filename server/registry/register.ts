@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { badRequest, conflict, HttpError } from '../http/errors.js';
+import { badRequest, conflict, tooLarge } from '../base/errors.js';
 import { specFromOrtMetadata } from '../protocol/datatypes.js';
 import { BodyTooLargeError, type BlobStore } from './blobs.js';
 import { InspectError, inspectInChild, type Inspect } from './inspect.js';
@@ -34,7 +34,7 @@ export async function registerVersion(
   try {
     staged = await blobs.stage(input.source, input.maxBytes);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) throw new HttpError(413, err.message);
+    if (err instanceof BodyTooLargeError) throw tooLarge(err.message);
     throw err;
   }
   try {

@@ -1,5 +1,5 @@
 import { prepared, type Db } from '../db/database.js';
-import { conflict, notFound, badRequest } from '../http/errors.js';
+import { conflict, notFound, badRequest } from '../base/errors.js';
 import type { Signature } from '../protocol/tensor.js';
 import { DEFAULT_SETTINGS, type VersionSettings, type VersionSettingsPatch } from './settings.js';
 

@@ -1,4 +1,4 @@
-import { conflict } from '../http/errors.js';
+import { conflict } from '../base/errors.js';
 import type { Registry } from '../registry/registry.js';
 
 /**

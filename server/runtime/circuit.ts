@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpError } from '../http/errors.js';
+import { HearthError } from '../base/errors.js';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -23,7 +23,7 @@ export const CircuitSnapshotSchema = Type.Object({
 export type CircuitSnapshot = Static<typeof CircuitSnapshotSchema>;
 
 /** The fast 503 of an open circuit; it never reached a worker. */
-export class CircuitOpenError extends HttpError {}
+export class CircuitOpenError extends HearthError {}
 
 /** Handed out by `admit`; the trial of a half-open circuit decides whether it closes. */
 export interface CircuitTicket {
@@ -61,13 +61,13 @@ export class CircuitBreaker {
     }
     const waitMs = Math.max(left, 0);
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    throw new CircuitOpenError(503,
+    throw new CircuitOpenError('unavailable',
       `${label} is failing: its circuit breaker opened after ${this.settings.failures} failures in a row` +
       `${this.lastFailure ? ` (last: ${this.lastFailure})` : ''}. ` +
       (this.state === 'half_open'
         ? 'A trial request is running now; retry in a moment.'
         : `Requests are refused for ${seconds} s more; retry after that, or use another version.`),
-      { 'retry-after': String(seconds) });
+      seconds);
   }
 
   success(ticket: CircuitTicket): void {

@@ -1,4 +1,4 @@
-import { unavailable } from '../http/errors.js';
+import { unavailable } from '../base/errors.js';
 import { nextVictim, type DeviceBudget } from './device-room.js';
 import { allocate } from '../protocol/datatypes.js';
 import type { Tensor, TensorSpec } from '../protocol/tensor.js';

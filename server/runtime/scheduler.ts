@@ -1,4 +1,4 @@
-import { HttpError, unavailable } from '../http/errors.js';
+import { HearthError, unavailable } from '../base/errors.js';
 import { batchKey, concatBatch, splitBatch } from '../protocol/batch.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { VersionSettings } from '../registry/settings.js';
@@ -16,7 +16,7 @@ export interface Instance {
 }
 
 /** A request that waited past its own timeout in the queue (metrics count it as a timeout, not a 503). */
-export class QueueTimeoutError extends HttpError {}
+export class QueueTimeoutError extends HearthError {}
 
 /**
  * Whose fault a failed run is, decided by running the version's known-good input (the warm-up
@@ -30,9 +30,9 @@ export type ExecutionFault = 'input' | 'server' | 'unknown';
  * onnxruntime failed while running the model on a request that passed validation: a 400 with its
  * message, unless the server's own check input failed too (a 500: not the client's mistake).
  */
-export class ExecutionError extends HttpError {
+export class ExecutionError extends HearthError {
   constructor(readonly fault: ExecutionFault, reason: string) {
-    super(fault === 'server' ? 500 : 400, fault === 'server'
+    super(fault === 'server' ? 'internal' : 'invalid', fault === 'server'
       ? `The model version failed on this request and on the server's own check input too, so the fault is the server's, not the request's: ${reason}. Retry later or call another version.`
       : `The model could not run on this input: ${reason}`);
   }
@@ -125,9 +125,9 @@ export class VersionScheduler {
           if (i < 0) return;
           this.queue.splice(i, 1);
           // Counted as a failure once, by the route that answers it.
-          reject(new QueueTimeoutError(503,
+          reject(new QueueTimeoutError('unavailable',
             `The request waited longer than its timeout of ${timeoutUs} µs in the queue and was not run.`,
-            { 'retry-after': '1' }));
+            1));
           this.pump();
         }, Math.max(1, Math.ceil(timeoutUs / 1000)));
       }

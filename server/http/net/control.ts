@@ -10,7 +10,7 @@ import { initialSettings, NetworkStore, validatePatch, type NetworkPatch, type N
 import type { TlsInfo } from './tls.js';
 
 /** Why an address could not be listened on, in words an admin can act on. */
-function bindError(err: unknown, addresses: string[], port: number): HttpError {
+function bindError(err: unknown, addresses: string[], port: number): Error {
   const code = (err as NodeJS.ErrnoException).code;
   const where = addresses.map((a) => (a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`)).join(', ');
   if (code === 'EADDRINUSE') return conflict(`Port ${port} is already taken on ${where} by another program; the exposure is unchanged.`);

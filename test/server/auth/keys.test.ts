@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey, KeyStore, wellFormed } from '../../../server/auth/keys.js';
 import { openDatabase, type Db } from '../../../server/db/database.js';
-import { HttpError } from '../../../server/http/errors.js';
+import { HearthError } from '../../../server/base/errors.js';
 
 describe('API keys', () => {
   let dir: string;
@@ -81,7 +81,7 @@ describe('API keys', () => {
   });
 
   it('refuse bad input with 400', () => {
-    expect(() => store.create({ name: ' ' })).toThrow(HttpError);
+    expect(() => store.create({ name: ' ' })).toThrow(HearthError);
     expect(() => store.create({ name: 'x', expiresAt: now - 1 })).toThrow(/expiry is in the past/);
     expect(() => store.create({ name: 'x', scopes: ['admin' as 'infer'] })).toThrow(/Unknown scope "admin"/);
     expect(() => store.create({ name: 'x', ratePerSecond: 0 })).toThrow(/ratePerSecond must be a number above 0/);

@@ -1,6 +1,6 @@
 import type os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../../server/http/errors.js';
+import { HearthError } from '../../../../server/base/errors.js';
 import { bindAddresses, covers, isLanExposure, listInterfaces } from '../../../../server/http/net/exposure.js';
 
 const info = (address: string, family: 'IPv4' | 'IPv6', internal = false): os.NetworkInterfaceInfo => ({
@@ -37,7 +37,7 @@ describe('where the server listens for an exposure', () => {
   });
 
   it('refuses an interface or address the machine does not have, listing what it has', () => {
-    expect(() => bindAddresses('eth9', machine)).toThrow(HttpError);
+    expect(() => bindAddresses('eth9', machine)).toThrow(HearthError);
     expect(() => bindAddresses('eth9', machine)).toThrow(/"eth9" is neither .*interface \(lo, eth0, wlan0\)/);
     expect(() => bindAddresses('192.168.1.99', machine)).toThrow(/192\.168\.1\.99 is not an address of this machine; its addresses are .*192\.168\.1\.20 \(eth0\)/);
   });
