@@ -16,21 +16,14 @@ import { WorkerPool } from './runtime/pool.js';
 import { createUsageLogWorker, type UsageLogWorker } from './usage/log-worker.js';
 import { loadOrCreateSigningKey, SIGNING_KEY_FILE, type SigningKey } from './usage/signing.js';
 import { CHECKPOINT_FILE } from './usage/checkpoint-file.js';
-import type { AdminAction } from './usage/types.js';
 
 /** The usage log's write-ahead journal in the data dir (see server/usage/journal.ts). */
 export const USAGE_JOURNAL_FILE = 'usage-journal';
 
 /** An admin action as routes report it; the actor is filled in from who was authenticated. */
-export interface AdminEvent {
-  action: AdminAction['action'];
-  model?: string;
-  version?: number;
-  ip?: string;
-  actor?: string;
-  detail?: Record<string, unknown>;
-  reason?: string;
-}
+import type { AdminEvent } from './usage/types.js';
+
+export type { AdminEvent };
 
 /** Everything the HTTP layer serves from, created once per process and closed on shutdown. */
 export interface Services {

@@ -1,19 +1,31 @@
 import { registerVersion } from '../registry/register.js';
 import type { AliasChange, ModelVersion } from '../registry/registry.js';
-import type { Services } from '../services.js';
+import type { KeyStore } from '../auth/keys.js';
+import type { Db } from '../db/database.js';
+import type { BlobStore } from '../registry/blobs.js';
+import type { Registry } from '../registry/registry.js';
+import type { ModelManager } from '../runtime/models.js';
+import type { WorkerPool } from '../runtime/pool.js';
+import type { AdminEvent } from '../usage/types.js';
 import { FollowError, type LeaderClient, type LeaderModel, type MirroredKey } from './leader-client.js';
 import { leaderSettings, needsReload, sameSettings } from './mirror-settings.js';
 import { PinnedRegistry } from './pinned-registry.js';
 import { gateRemovals, type Hold } from './removal-gate.js';
 import type { RemovedBlobs } from './removed-blobs.js';
 
-export type SyncDeps = Pick<Services, 'db' | 'registry' | 'blobs' | 'pool' | 'models' | 'recordAdmin'> & {
+export interface SyncDeps {
+  db: Db;
+  registry: Registry;
+  blobs: BlobStore;
+  pool: WorkerPool;
+  models: ModelManager;
+  recordAdmin(event: AdminEvent): Promise<void>;
   uploadLimitBytes: number;
   /** Where the model files of removed versions wait out their grace period. */
   removed: RemovedBlobs;
   /** Mirrored too, so a client's key works on either instance; optional for registry-only syncs. */
-  keys?: Services['keys'];
-};
+  keys?: KeyStore;
+}
 
 export interface SyncResult {
   /** What changed here, one line each ("iris: registered version 3"). */

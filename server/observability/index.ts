@@ -1,7 +1,6 @@
 import type { Config } from '../base/config.js';
 import type { Db } from '../db/database.js';
 import type { Registry } from '../registry/registry.js';
-import type { ModelManager } from '../runtime/models.js';
 import { LatencyRecorder } from './latency.js';
 import { createMetrics, type InferenceObservation, type Metrics } from './metrics.js';
 import { UptimeTracker } from './uptime.js';
@@ -14,8 +13,16 @@ export type { UptimeReport } from './uptime.js';
 export interface ObservabilityDeps {
   db: Db;
   config: Pick<Config, 'heartbeatMs' | 'latencyRetentionDays'>;
-  models: ModelManager;
+  models: RuntimeView;
   registry: Registry;
+}
+
+/** What observability reads from the runtime (a layer above it): given by the composition root. */
+export interface RuntimeView {
+  statsOf(name: string, version: number): { inferenceCount: number; executionCount: number };
+  loadedVersions(): { name: string; version: number; state: string; queued: number }[];
+  circuitStates(): { name: string; version: number; state: 'closed' | 'open' | 'half_open' }[];
+  isReady(name: string, version: number): boolean;
 }
 
 export interface ObservabilityOptions {

@@ -1,6 +1,6 @@
 import type { Registry } from '../registry/registry.js';
 import type { ModelManager } from '../runtime/models.js';
-import type { AdminEvent } from '../services.js';
+import type { AdminEvent } from '../usage/types.js';
 
 export interface RollbackDeps {
   registry: Registry;

@@ -83,3 +83,15 @@ export interface StoredRecord extends RecordFields {
   prevHash: string;
   hash: string;
 }
+
+/** An admin action as the services report it; recordAdmin turns it into an AdminAction record. */
+export interface AdminEvent {
+  action: AdminAction['action'];
+  model?: string;
+  version?: number;
+  /** The client's address, recorded as the record's client. */
+  ip?: string;
+  actor?: string;
+  detail?: Record<string, unknown>;
+  reason?: string;
+}
