@@ -1,4 +1,4 @@
-export { USAGE_SCHEMA_SQL, ZERO_HASH } from './schema.js';
+export { ZERO_HASH } from './schema.js';
 export type {
   AdminAction,
   AdminActionName,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../server/cli.js';
-import { MIGRATIONS } from '../../server/db/migrations.js';
+import { MIGRATIONS } from '../../server/db/migrations/index.js';
 import { json, startTestServer } from '../helpers/server.js';
 
 describe('the database across restarts and versions', () => {

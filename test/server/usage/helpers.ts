@@ -2,7 +2,9 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUDIT_KEYS_SQL, USAGE_JOURNAL_SQL, USAGE_SCHEMA_SQL } from '../../../server/usage/schema.js';
+import { sql as usageLog } from '../../../server/db/migrations/0002-usage-log.js';
+import { sql as usageJournal } from '../../../server/db/migrations/0005-usage-journal.js';
+import { sql as auditKeyHistory } from '../../../server/db/migrations/0006-audit-key-history.js';
 import type { InferenceRecord } from '../../../server/usage/types.js';
 
 export interface TempDb {
@@ -18,9 +20,10 @@ export function openTempDb(prefix = 'hearth-usage-'): TempDb {
   const file = join(dir, 'hearth.db');
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.exec(USAGE_SCHEMA_SQL);
-  db.exec(USAGE_JOURNAL_SQL);
-  db.exec(AUDIT_KEYS_SQL);
+  // The usage log's own migrations only: these tests need none of the registry's tables.
+  db.exec(usageLog);
+  db.exec(usageJournal);
+  db.exec(auditKeyHistory);
   return {
     dir,
     file,

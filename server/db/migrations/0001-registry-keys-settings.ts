@@ -1,11 +1,6 @@
-import { OBSERVABILITY_SCHEMA_SQL } from '../observability/schema.js';
-import { KEY_LIMITS_SQL } from '../auth/schema.js';
-import { AUDIT_KEYS_SQL, USAGE_JOURNAL_SQL, USAGE_SCHEMA_SQL } from '../usage/schema.js';
-
-/** Append-only: a shipped migration is never edited, only followed by a new one. */
-export const MIGRATIONS: readonly string[] = [
-  // 1: registry, keys, settings
-  `
+// Released: never edit this file (its SHA-256 is pinned in test/server/db/frozen-migrations.test.ts). Change the schema with a new file.
+/** 0001: the model registry (models, versions, aliases and their history), API keys, and key/value settings. */
+export const sql = `
   CREATE TABLE models (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
@@ -56,15 +51,4 @@ export const MIGRATIONS: readonly string[] = [
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
   );
-  `,
-  // 2: usage and audit log
-  USAGE_SCHEMA_SQL,
-  // 3: latency history and uptime
-  OBSERVABILITY_SCHEMA_SQL,
-  // 4: per-key rate limits
-  KEY_LIMITS_SQL,
-  // 5: the usage journal: the number of the last journal entry committed to records
-  USAGE_JOURNAL_SQL,
-  // 6: the audit key history and the start of the checkpoint-interval rule
-  AUDIT_KEYS_SQL,
-];
+  `;

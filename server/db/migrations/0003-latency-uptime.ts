@@ -1,8 +1,9 @@
+// Released: never edit this file (its SHA-256 is pinned in test/server/db/frozen-migrations.test.ts). Change the schema with a new file.
 /**
- * Tables for latency history and uptime (migration 3). Latency rows keep the bucket counts of a
- * fixed histogram, so a coarser step merges minutes exactly instead of averaging percentiles.
+ * 0003: latency history and uptime. Latency rows keep the bucket counts of a fixed histogram,
+ * so a coarser step merges minutes exactly instead of averaging percentiles.
  */
-export const OBSERVABILITY_SCHEMA_SQL = `
+export const sql = `
   CREATE TABLE latency_minutes (
     model       TEXT NOT NULL,
     version     INTEGER NOT NULL,
