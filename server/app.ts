@@ -17,7 +17,9 @@ import { observabilityRoutes } from './http/routes/observability.js';
 import { ErrorSchema } from './http/routes/schemas.js';
 import { authPlugin } from './http/auth-plugin.js';
 import { withRedaction } from './auth/log-redact.js';
+import { NetworkControl } from './http/net/control.js';
 import { networkPlugin, rateLimitPlugin } from './http/net/plugin.js';
+import { NetworkStore } from './http/net/settings.js';
 import { serverOptions } from './http/net/server-options.js';
 import type { TlsMaterial } from './http/net/tls.js';
 import { networkRoutes } from './http/routes/network.js';
@@ -133,7 +135,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addSchema(ErrorSchema);
-  await app.register(networkPlugin, { tls: opts.tls?.info ?? null });
+  // The network policy is built here, with the rest of the wiring; the plugin only enforces it.
+  await app.register(networkPlugin, { control: new NetworkControl(new NetworkStore(services.db), config, opts.tls?.info ?? null) });
   await app.register(authPlugin);
   await app.register(rateLimitPlugin);
   // What the /infer routes fill in for their own hooks (usage record, metrics); decorated here so every request has the same shape.

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ADMIN_TOKEN_FILE, loadOrCreateAdminToken } from './auth/admin-token.js';
 import { secureDataDir } from './db/data-dir.js';
@@ -8,10 +7,13 @@ import type { Config } from './base/config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { BlobStore, type BlobStoreHooks } from './registry/blobs.js';
 import { Registry } from './registry/registry.js';
-import { choosePlacement, createHardwareMonitor, registerGpuMetrics, type HardwareMonitor, type PlacementRequest } from './hardware/index.js';
+import { createHardwareMonitor, registerGpuMetrics, type HardwareMonitor } from './hardware/index.js';
 import { createObservability, type Observability } from './observability/index.js';
 import { mayEvictOnDemand } from './reliability/on-demand-policy.js';
-import { ModelManager, type DeviceBudget, type Placement, type PlacementResolver } from './runtime/models.js';
+import { RolloutGuard } from './reliability/rollout-guard.js';
+import { isProtectedVersion } from './reliability/unload-policy.js';
+import { ModelManager, type DeviceBudget, type PlacementResolver } from './runtime/models.js';
+import { createPlacementResolver } from './runtime/placement-resolver.js';
 import { WorkerPool } from './runtime/pool.js';
 import { createUsageLogWorker, type UsageLogWorker } from './usage/log-worker.js';
 import { loadOrCreateSigningKey, SIGNING_KEY_FILE, type SigningKey } from './usage/signing.js';
@@ -39,6 +41,8 @@ export interface Services {
   keys: KeyStore;
   /** Prometheus metrics, latency history and uptime; `start()` once serving. */
   observability: Observability;
+  /** Watches promotes that have a guard and rolls back a version that fails its thresholds. */
+  rolloutGuard: RolloutGuard;
   usage: UsageLogWorker;
   signingKey: SigningKey;
   /** Set once shutdown begins: readiness turns false and new work is refused. */
@@ -71,11 +75,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
   // A crash between writing a blob and committing its row leaves an orphan; it goes here.
   await blobs.collectGarbage(registry.referencedBlobs());
   const { token, file } = await loadOrCreateAdminToken(config.dataDir, config.adminToken);
-  let models: ModelManager | undefined;
-  let observability: Observability | undefined;
-  const pool = new WorkerPool(config.workers, {
-    onWorkerReplaced: (_index, lost) => { void models?.reloadLostSessions(lost); },
-  });
+  const pool = new WorkerPool(config.workers);
   const signingKey = loadOrCreateSigningKey(config.dataDir);
   // Records are durable once written to the journal (before the response); hashing, signing and
   // commits happen after, in a worker thread on its own connection, off the HTTP event loop.
@@ -94,52 +94,35 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
   };
   const hardware = createHardwareMonitor({ intervalMs: config.hardwarePollMs });
   const budgets: Record<string, DeviceBudget> = { cpu: { bytes: config.cpuBudgetBytes, count: config.maxLoadedVersions } };
-  const placement: PlacementResolver = hooks.placement ?? ((v): Placement => {
-    const snapshot = hardware.snapshot();
-    if (!snapshot) return { provider: 'cpu', reason: 'hardware not detected yet' };
-    for (const g of snapshot.gpus) {
-      if (g.vendor === 'NVIDIA' && g.index !== null && g.memoryTotalBytes !== null) {
-        budgets[`cuda:${g.index}`] ??= { bytes: Math.floor(g.memoryTotalBytes * 0.9), count: config.maxLoadedVersions };
-      }
-    }
-    const chosen = choosePlacement({ requested: v.settings.placement as PlacementRequest, modelBytes: v.size, snapshot });
-    if ('error' in chosen) {
-      void recordAdmin({ action: 'fallback', actor: 'system', model: v.name, version: v.version, detail: { from: v.settings.placement, to: 'cpu' }, reason: chosen.error });
-      return { provider: 'cpu', reason: `${v.settings.placement} unavailable (${chosen.error}); running on the CPU` };
-    }
-    return chosen;
+  const fallback = (name: string, version: number, from: string, reason: string) => {
+    void recordAdmin({ action: 'fallback', actor: 'system', model: name, version, detail: { from, to: 'cpu' }, reason });
+  };
+  const placement: PlacementResolver = hooks.placement ?? createPlacementResolver({
+    hardware, budgets, maxLoadedVersions: config.maxLoadedVersions,
+    onFallback: (v, reason) => fallback(v.name, v.version, v.requested, reason),
   });
-  models = new ModelManager(pool, registry, blobs, placement, {
-    onFallback: (name, version, from, reason) => {
-      void recordAdmin({ action: 'fallback', actor: 'system', model: name, version, detail: { from, to: 'cpu' }, reason });
-    },
-    onStateChange: () => observability?.uptime.safeBeat(),
-  }, {
+  const models = new ModelManager(pool, registry, blobs, placement, { onFallback: fallback }, {
     cacheBytes: config.cacheBytes,
     inlineMaxUs: config.inlineMaxUs,
     budgets,
     keepAliveMs: config.keepAliveSeconds * 1000,
     mayEvictOnDemand: (v) => mayEvictOnDemand(registry, v),
-    isProtected: (name, version) => {
-      try {
-        return registry.aliasVersion(name, 'production') === version || registry.previousTarget(name, 'production') === version;
-      } catch {
-        return false;
-      }
-    },
+    isProtected: (name, version) => isProtectedVersion(registry, name, version),
   });
   const keys = new KeyStore(db);
-  observability = createObservability({ db, config, models, registry });
+  const observability = createObservability({ db, config, models, registry });
+  const rolloutGuard = new RolloutGuard({ db, registry, models, recordAdmin });
   registerGpuMetrics(observability.metrics.registry, hardware);
   const services: Services = {
-    config, db, registry, blobs, pool, models, hardware, budgets, keys, usage, signingKey, recordAdmin, observability,
+    config, db, registry, blobs, pool, models, hardware, budgets, keys, usage, signingKey, recordAdmin, observability, rolloutGuard,
     draining: false,
     adminToken: token, adminTokenFile: file, startedAt: Date.now(),
     startupNotices: tightened.map((t) => `Tightened to owner-only: ${t}`),
     async close() {
-      observability?.close();
+      rolloutGuard.close();
+      observability.close();
       hardware.stop();
-      await models?.close();
+      await models.close();
       await usage.close();
       await pool.close();
       db.close();

@@ -23,6 +23,8 @@ export interface RuntimeView {
   loadedVersions(): { name: string; version: number; state: string; queued: number }[];
   circuitStates(): { name: string; version: number; state: 'closed' | 'open' | 'half_open' }[];
   isReady(name: string, version: number): boolean;
+  /** Subscribes to versions' state changes (each is an uptime beat). */
+  onStateChange(listener: () => void): void;
 }
 
 export interface ObservabilityOptions {
@@ -61,6 +63,8 @@ export function createObservability({ db, config, models, registry }: Observabil
       return version === undefined ? [] : [{ name: m.name, version, ready: models.isReady(m.name, version) }];
     }),
   }, { heartbeatMs: config.heartbeatMs, now });
+  // A version that becomes ready or unavailable changes what is up: record it at once.
+  models.onStateChange(() => uptime.safeBeat());
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 

@@ -2,6 +2,18 @@ import { conflict } from '../base/errors.js';
 import type { Registry } from '../registry/registry.js';
 
 /**
+ * The versions the runtime must not unload to make room for another: what `production` points at
+ * (requests without a version need it) and what it pointed at before (a rollback must be instant).
+ */
+export function isProtectedVersion(registry: Registry, name: string, version: number): boolean {
+  try {
+    return registry.aliasVersion(name, 'production') === version || registry.previousTarget(name, 'production') === version;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Unloading the version `production` points at would fail every request that names no version,
  * so it is refused: the admin moves production first (a promote or a rollback), then unloads.
  */

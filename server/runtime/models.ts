@@ -107,6 +107,7 @@ export class ModelManager {
   readonly health = new VersionHealth();
   readonly cache: ResponseCache;
   private idleTimer?: NodeJS.Timeout;
+  private readonly stateListeners: NonNullable<ManagerEvents['onStateChange']>[] = [];
   /** Makes session keys unique, so a version's replacement sessions can load beside the old ones. */
   private generation = 0;
 
@@ -119,11 +120,23 @@ export class ModelManager {
     private readonly options: ManagerOptions = {},
   ) {
     this.cache = new ResponseCache(options.cacheBytes ?? 64 * 1024 * 1024);
+    // A worker that died took its sessions along: load them again in its replacement.
+    pool.onWorkerReplaced((_index, lost) => { void this.reloadLostSessions(lost); });
+    if (events.onStateChange) this.stateListeners.push(events.onStateChange);
     const keepAlive = options.keepAliveMs ?? 0;
     if (keepAlive > 0) {
       this.idleTimer = setInterval(() => { void this.unloadIdle(); }, Math.min(keepAlive, 30_000));
       this.idleTimer.unref();
     }
+  }
+
+  /** Tells `listener` of every version's state change from now on (LOADING, READY, UNAVAILABLE). */
+  onStateChange(listener: NonNullable<ManagerEvents['onStateChange']>): void {
+    this.stateListeners.push(listener);
+  }
+
+  private emitState(name: string, version: number, state: VersionState, reason: string): void {
+    for (const l of this.stateListeners) l(name, version, state, reason);
   }
 
   private evictable(e: LoadedVersion): boolean {
@@ -242,7 +255,7 @@ export class ModelManager {
       if (this.loaded.has(k)) return this.load(name, version, { onDemand });
     }
     this.loaded.set(k, entry);
-    this.events.onStateChange?.(name, version, 'LOADING', '');
+    this.emitState(name, version, 'LOADING', '');
     entry.loading = this.doLoad(entry, v).finally(() => { entry.loading = undefined; });
     return entry.loading;
   }
@@ -307,11 +320,11 @@ export class ModelManager {
         : undefined;
       entry.state = 'READY';
       entry.loadedAt = Date.now();
-      this.events.onStateChange?.(entry.name, entry.version, 'READY', entry.reason);
+      this.emitState(entry.name, entry.version, 'READY', entry.reason);
     } catch (err) {
       this.loaded.delete(keyOf(entry.name, entry.version));
       const why = loadError(err, this.blobs.root);
-      this.events.onStateChange?.(entry.name, entry.version, 'UNAVAILABLE', why);
+      this.emitState(entry.name, entry.version, 'UNAVAILABLE', why);
       throw unavailable(`Model "${entry.name}" version ${entry.version} could not be loaded: ${why}`, 5);
     }
   }
@@ -336,7 +349,7 @@ export class ModelManager {
       entry.inline?.release();
       entry.inline = undefined;
       await Promise.all(entry.instances.map((i) => this.pool.unload(i.worker, i.key).catch(() => undefined)));
-      this.events.onStateChange?.(name, version, 'UNAVAILABLE', 'unloaded');
+      this.emitState(name, version, 'UNAVAILABLE', 'unloaded');
     })();
     await entry.unloading;
     return true;

@@ -111,15 +111,23 @@ export class WorkerPool {
   readonly workers: InferenceWorker[];
   private closed = false;
 
-  constructor(size = os.availableParallelism(), private readonly events: PoolEvents = {}) {
+  private readonly replacedListeners: NonNullable<PoolEvents['onWorkerReplaced']>[] = [];
+
+  constructor(size = os.availableParallelism(), events: PoolEvents = {}) {
     this.workers = Array.from({ length: Math.max(1, size) }, (_, i) => new InferenceWorker(i, (w, reason) => this.replace(w, reason)));
+    if (events.onWorkerReplaced) this.replacedListeners.push(events.onWorkerReplaced);
+  }
+
+  /** Tells `listener` of every worker replaced from now on (the model manager reloads what it lost). */
+  onWorkerReplaced(listener: NonNullable<PoolEvents['onWorkerReplaced']>): void {
+    this.replacedListeners.push(listener);
   }
 
   private replace(w: InferenceWorker, reason: string): void {
     if (this.closed) return;
     const lost = [...w.sessions];
     w.respawn();
-    this.events.onWorkerReplaced?.(w.index, lost, reason);
+    for (const l of this.replacedListeners) l(w.index, lost, reason);
   }
 
   /** The `count` workers holding the fewest sessions. */

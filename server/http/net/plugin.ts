@@ -2,15 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpError } from '../errors.js';
 import { normalizeAddress } from './cidr.js';
-import { NetworkControl } from './control.js';
+import type { NetworkControl } from './control.js';
 import { Counter } from 'prom-client';
 import { HostCheck } from './host-check.js';
 import { isLocalClient } from './local-client.js';
 import { badRequestId } from './request-id.js';
 import { BodyDeadlines, hasBody } from './body-deadline.js';
 import { RejectionBudget, RejectionSummaries, REJECTED_STATUSES } from './rejections.js';
-import { NetworkStore } from './settings.js';
-import type { TlsInfo } from './tls.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -65,8 +63,8 @@ function sameOrigin(request: FastifyRequest, origin: string): boolean {
  * before its body is read, and a web page of an origin not allowed is refused outright (its
  * requests would otherwise still run, even though the browser hid the answer).
  */
-export const networkPlugin = fp(async (app: FastifyInstance, opts: { tls?: TlsInfo | null }) => {
-  const control = new NetworkControl(new NetworkStore(app.hearth.db), app.hearth.config, opts.tls ?? null);
+export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: NetworkControl }) => {
+  const { control } = opts;
   app.decorate('network', control);
   app.decorateRequest('corsOrigin', undefined);
   const { config, usage, observability } = app.hearth;

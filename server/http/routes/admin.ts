@@ -9,7 +9,6 @@ import { removeWithFiles } from '../../registry/remove.js';
 import { checkModelName, type ModelVersion } from '../../registry/registry.js';
 import { VersionSettingsPatchSchema } from '../../registry/settings.js';
 import { rollbackProduction } from '../../reliability/rollback.js';
-import { RolloutGuard } from '../../reliability/rollout-guard.js';
 import { reliabilityRoutes } from './reliability.js';
 import { refuseUnloadOfProduction } from '../../reliability/unload-policy.js';
 import { VERSION } from '../../base/version.js';
@@ -49,8 +48,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     route.config = { ...(route.config ?? {}), access: route.config?.access === 'follow' ? 'follow' : 'admin' };
   });
 
-  const guard = new RolloutGuard({ db: app.hearth.db, registry, models, recordAdmin: (e) => app.hearth.recordAdmin(e) });
-  app.addHook('onClose', async () => guard.close());
+  const guard = app.hearth.rolloutGuard;
   await app.register(reliabilityRoutes, { guard });
 
   r.post('/models/:name/versions', {
