@@ -42,14 +42,6 @@ function ownedBuffer(view: ArrayBufferView): ArrayBuffer {
 
 async function handle(msg: WorkerRequest): Promise<[LoadResult | RunResult | null, ArrayBuffer[]]> {
   switch (msg.op) {
-    case 'inspect': {
-      const s = await create(msg.path);
-      try {
-        return [{ inputs: describe(s.inputMetadata), outputs: describe(s.outputMetadata) }, []];
-      } finally {
-        await s.release();
-      }
-    }
     case 'load': {
       const old = sessions.get(msg.key);
       if (old) return [{ inputs: describe(old.inputMetadata), outputs: describe(old.outputMetadata) }, []];
