@@ -6,6 +6,7 @@ import { badRequest } from '../http/errors.js';
 import { decodeRawBinaryRequest, parseHeaderLength, splitBinaryBody } from '../protocol/binary.js';
 import { decodeInferRequest } from '../protocol/decode.js';
 import { encodeInferResponse } from '../protocol/encode.js';
+import { DEFAULT_MAX_ELEMENTS } from '../protocol/shape.js';
 import type { ModelVersion } from '../registry/registry.js';
 import { refuseUnloadOfProduction } from '../reliability/unload-policy.js';
 import { inferenceMetrics, inferOnError } from './metrics.js';
@@ -283,7 +284,7 @@ async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyRe
   try {
     const headerLength = parseHeaderLength(req.headers['inference-header-content-length']);
     let decoded;
-    const limits = { maxElements: 2 ** 27 };
+    const limits = { maxElements: DEFAULT_MAX_ELEMENTS };
     if (headerLength === 0) {
       decoded = decodeRawBinaryRequest(body, v.signature, limits);
     } else if (headerLength !== undefined) {
