@@ -7,6 +7,7 @@ import { startServer } from '../serve.js';
 import { VERSION } from '../version.js';
 import { int, type Out } from './common.js';
 import { servingSummary } from './network.js';
+import { errorMessage } from '../errors/message.js';
 
 /** `hearth serve`: runs the server in this process until SIGTERM or SIGINT, then drains. */
 export function addServeCommand(program: Command, out: Out): void {
@@ -69,7 +70,7 @@ export function addServeCommand(program: Command, out: Out): void {
         server = await startServer(config, { repository, onListening: (launch) => report({ event: 'listening', ...launch }) });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        report({ event: 'error', code: typeof code === 'string' ? code : 'ESTART', message: err instanceof Error ? err.message : String(err) });
+        report({ event: 'error', code: typeof code === 'string' ? code : 'ESTART', message: errorMessage(err) });
         throw err;
       }
       // Handlers first: a SIGTERM that arrives while the banner prints still drains.

@@ -16,6 +16,7 @@ import {
   errors, InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelParams,
   RepositoryIndexSchema, ServerMetadataSchema, StatsSchema, VersionParams,
 } from './schemas.js';
+import { errorMessage } from '../errors/message.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -296,7 +297,7 @@ async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyRe
       try {
         json = JSON.parse(body.toString('utf8'));
       } catch (err) {
-        throw badRequest(`The request body is not valid JSON (${err instanceof Error ? err.message : String(err)}). ` +
+        throw badRequest(`The request body is not valid JSON (${errorMessage(err)}). ` +
           'A body with binary tensors needs the Inference-Header-Content-Length header.');
       }
       decoded = decodeInferRequest(json, undefined, v.signature, limits);

@@ -2,6 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { LoadResult, RunResult, WireTensor, WireValueMetadata, WorkerRequest, WorkerResponse } from './messages.js';
+import { errorMessage } from '../errors/message.js';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -98,7 +99,7 @@ port.on('message', (msg: WorkerRequest) => {
     (err: unknown) => port.postMessage({
       id: msg.id,
       ok: false,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorMessage(err),
     } satisfies WorkerResponse),
   );
 });

@@ -6,6 +6,7 @@ import { inspectInChild } from '../registry/inspect.js';
 import type { Registry } from '../registry/registry.js';
 import { readModelRepository, RepositoryError } from './model-repository.js';
 import type { RepositoryModel } from './read-repository.js';
+import { errorMessage } from '../errors/message.js';
 
 export interface RepositoryOptions { dir: string; modelName?: string }
 interface Deps {
@@ -40,7 +41,7 @@ async function registerModel(deps: Deps, m: RepositoryModel): Promise<number[]> 
       // In a child process, as uploads are: a file that crashes onnxruntime must not take the server with it.
       meta = await inspectInChild(v.file);
     } catch (err) {
-      throw new RepositoryError(`${m.name} version ${v.version} (${v.file}) is not an ONNX model onnxruntime can load: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RepositoryError(`${m.name} version ${v.version} (${v.file}) is not an ONNX model onnxruntime can load: ${errorMessage(err)}`);
     }
     await linkBlob(blobs, v.sha256, v.file);
     registry.addVersion({
@@ -72,7 +73,7 @@ export async function serveRepository(deps: Deps, opts: RepositoryOptions, log: 
       added = await registerModel(deps, m);
     } catch (err) {
       if (err instanceof RepositoryError) throw err;
-      throw new RepositoryError(`${m.name}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RepositoryError(`${m.name}: ${errorMessage(err)}`);
     }
     for (const version of added) {
       await deps.recordAdmin({ action: 'register', actor: 'system', model: m.name, version, detail: { repository: opts.dir } });
