@@ -4,14 +4,26 @@
  * provider probes at every start, the inspection of every upload) get a temp folder of their own
  * that goes with them, so they leave nothing behind.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probeProviders } from '../../../server/hardware/probe-providers.js';
 import { inspectInChild } from '../../../server/registry/inspect.js';
 
 const DEMO_MODEL = path.resolve('resources/models/demo-v1.onnx');
+
+/** Polls until `dir` is empty, or gives up after `ms` and returns what is still there. */
+async function emptied(dir: string, ms: number): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+    if (left.length === 0 || Date.now() > until) return left.sort();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 describe('processes that load models leave nothing in the temp folder', () => {
   let tmp: string;
@@ -40,5 +52,15 @@ describe('processes that load models leave nothing in the temp folder', () => {
     const meta = await inspectInChild(DEMO_MODEL);
     expect(meta.inputs.map((i) => i.name)).toEqual(['features']);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('the probes of a server that stops before they finish', async () => {
+    // A separate process starts the probes as a server start does (from dist/, as it ships) and
+    // exits at once, so only the children can clean up after themselves.
+    const probes = pathToFileURL(path.resolve('dist/server/hardware/probe-providers.js')).href;
+    execFileSync(process.execPath, ['--input-type=module', '-e',
+      `const { probeProviders } = await import(${JSON.stringify(probes)}); void probeProviders(); setTimeout(() => process.exit(0), 200);`,
+    ], { env: { ...process.env, TMPDIR: tmp } });
+    expect(await emptied(tmp, 30_000)).toEqual([]);
   });
 });
