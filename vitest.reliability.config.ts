@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.slow.test.ts'],
+    // Workers and child processes run the compiled dist/: it is rebuilt first wherever a source is newer.
+    globalSetup: ['test/setup/global-setup.ts'],
     pool: 'forks',
     // Each file drives its own server processes hard; running them side by side would only add noise.
     maxWorkers: 1,

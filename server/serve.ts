@@ -10,6 +10,7 @@ import { registerVersion } from './registry/register.js';
 import { trackConnections, type ConnectionDrain } from './http/net/drain.js';
 import { createServices, type ServiceHooks, type Services } from './services.js';
 import { serveRepository, type RepositoryOptions } from './triton/serve-repository.js';
+import { errorMessage } from './base/message.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 export const DEMO_MODEL = 'iris';
@@ -44,7 +45,7 @@ export async function warmProduction(services: Services, log: (msg: string) => v
     try {
       await services.models.load(m.name, v);
     } catch (err) {
-      log(`model ${m.name} version ${v} did not load: ${err instanceof Error ? err.message : String(err)}`);
+      log(`model ${m.name} version ${v} did not load: ${errorMessage(err)}`);
     }
   }
 }

@@ -27,7 +27,3 @@ export const tooLarge = (message: string) => new HearthError('too_large', messag
 export const unavailable = (message: string, retryAfterS = 1) => new HearthError('unavailable', message, retryAfterS);
 export const insufficientStorage = (message: string) => new HearthError('insufficient_storage', message);
 
-/** An error's message, for a thrown value that may not be an Error. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

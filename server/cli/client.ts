@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../auth/admin-token.js';
 import { IDENTITY_PATH, newChallenge, proofMatches } from '../auth/identity.js';
 import { defaultDataDir } from '../base/config.js';
+import { errorMessage } from '../base/message.js';
 
 export interface ClientOptions {
   url?: string;
@@ -51,7 +52,7 @@ export class AdminClient {
     try {
       res = await fetch(`${this.url}${IDENTITY_PATH}?challenge=${challenge}`, { redirect: 'error' });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err));
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? errorMessage(err);
       throw new CliError(`Cannot reach Hearth at ${this.url} (${cause}). Is it running? Start it with "hearth serve", or pass --url.`);
     }
     let answer: unknown;
@@ -81,7 +82,7 @@ export class AdminClient {
     try {
       res = await fetch(`${this.url}${pathname}`, init);
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err));
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? errorMessage(err);
       throw new CliError(`Cannot reach Hearth at ${this.url} (${cause}). Is it running? Start it with "hearth serve", or pass --url.`);
     }
     const text = await res.text();
@@ -97,7 +98,7 @@ export class AdminClient {
   async stream(pathname: string): Promise<Response> {
     await this.confirm();
     const res = await fetch(`${this.url}${pathname}`, { headers: { authorization: `Bearer ${this.token}` } }).catch((err: unknown) => {
-      throw new CliError(`Cannot reach Hearth at ${this.url} (${err instanceof Error ? err.message : String(err)}).`);
+      throw new CliError(`Cannot reach Hearth at ${this.url} (${errorMessage(err)}).`);
     });
     if (!res.ok) {
       const text = await res.text();

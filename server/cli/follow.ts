@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import type { FollowState } from '../follow/follower.js';
-import type { AdminClient } from './client.js';
-
-type Out = { log: (s: string) => void; error: (s: string) => void };
-interface Helpers { clientOptions: (cmd: Command) => Command; clientFrom: (cmd: Command) => AdminClient }
-
-const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+import { when, type Helpers, type Out } from './common.js';
 
 function printState(out: Out, s: FollowState): void {
   if (!s.following) return out.log('This server follows no leader.');

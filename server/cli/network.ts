@@ -1,9 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { HearthApp } from '../app.js';
 import { DEFAULT_ALLOWLIST } from '../http/net/cidr.js';
-import { AdminClient, CliError } from './client.js';
-
-type Out = { log: (s: string) => void; error: (s: string) => void };
+import { CliError } from './client.js';
+import type { Helpers, Out } from './common.js';
 
 interface NetworkView {
   exposure: string;
@@ -78,11 +77,6 @@ function updateList(current: string[], o: { add?: string[]; remove?: string[]; s
     next = next.filter((x) => !o.remove?.includes(x));
   }
   return next;
-}
-
-interface Helpers {
-  clientOptions: (cmd: Command) => Command;
-  clientFrom: (cmd: Command) => AdminClient;
 }
 
 /** `hearth network show|expose|allow|cors|limit`: the network policy, through the admin API. */

@@ -7,9 +7,8 @@ import { readTritonRepository, type RepositoryModel } from '../triton/read-repos
 import { parseSidecar, SIDECAR_FILE } from '../triton/sidecar.js';
 import { extractTar } from '../triton/untar.js';
 import { CliError, type AdminClient } from './client.js';
-
-type Out = { log: (s: string) => void; error: (s: string) => void };
-interface Helpers { clientOptions: (cmd: Command) => Command; clientFrom: (cmd: Command) => AdminClient }
+import type { Helpers, Out } from './common.js';
+import { errorMessage } from '../base/message.js';
 interface Uploaded { version: number; sha256: string; existing?: boolean }
 
 const enc = encodeURIComponent;
@@ -38,7 +37,7 @@ async function exportTriton(client: AdminClient, dir: string, models: string[], 
     await fs.rename(staging, dir);
   } catch (err) {
     await fs.rm(staging, { recursive: true, force: true });
-    throw err instanceof CliError ? err : new CliError(`The export failed and ${dir} was left as it was: ${err instanceof Error ? err.message : String(err)}`);
+    throw err instanceof CliError ? err : new CliError(`The export failed and ${dir} was left as it was: ${errorMessage(err)}`);
   }
   const names = [...new Set(files.map((f) => f.split('/')[0]))];
   for (const name of names) {
@@ -113,7 +112,7 @@ export function addTritonCommands(program: Command, out: Out, { clientOptions, c
           out.log(`Imported ${m.name}: ${await importModel(client, m)}`);
         } catch (err) {
           failed += 1;
-          out.error(`Not imported ${m.name} (nothing of it was kept): ${err instanceof Error ? err.message : String(err)}`);
+          out.error(`Not imported ${m.name} (nothing of it was kept): ${errorMessage(err)}`);
         }
       }
       for (const s of repo.skipped) out.log(`Skipped ${s.name}: ${s.reason}`);

@@ -3,6 +3,7 @@ import { LeaderClient } from './leader-client.js';
 import { holdId, type Hold } from './removal-gate.js';
 import { syncFromLeader, type SyncDeps } from './sync.js';
 import type { LeaderTransport } from './transport.js';
+import { errorMessage } from '../base/message.js';
 
 export type { Hold } from './removal-gate.js';
 
@@ -118,9 +119,9 @@ export function createFollower(deps: SyncDeps, {
       }
     } catch (err) {
       if (abort.signal.aborted) return;
-      error = err instanceof Error ? err.message : String(err);
+      error = errorMessage(err);
     }
-    await deps.removed.sweep().catch((err: unknown) => log.warn(`follow: removed model files not swept: ${err instanceof Error ? err.message : String(err)}`));
+    await deps.removed.sweep().catch((err: unknown) => log.warn(`follow: removed model files not swept: ${errorMessage(err)}`));
     s.syncs += 1;
     // One line when mirroring starts failing or recovers, not one per poll.
     if (error !== null && error !== s.lastError) log.warn(`follow: ${error}`);

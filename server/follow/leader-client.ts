@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { leaderGet, readText, type LeaderResponse, type LeaderTransport } from './transport.js';
+import { errorMessage } from '../base/message.js';
 
 /** A sync step that failed; its message is safe to log and show (it never holds the key). */
 export class FollowError extends Error {}
@@ -85,7 +86,7 @@ export class LeaderClient {
     } catch (err) {
       // The key is in no part of these messages: it travels in a header, never in the URL.
       const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      throw new FollowError(`cannot reach the leader at ${this.display} (GET ${pathname}): ${err instanceof Error ? err.message : String(err)}${cause}`);
+      throw new FollowError(`cannot reach the leader at ${this.display} (GET ${pathname}): ${errorMessage(err)}${cause}`);
     }
     if (res.status >= 200 && res.status < 300) return res;
     const text = await readText(res.body, 64 * 1024).catch(() => '');

@@ -12,6 +12,7 @@ import { leaderSettings, needsReload, sameSettings } from './mirror-settings.js'
 import { PinnedRegistry } from './pinned-registry.js';
 import { gateRemovals, type Hold } from './removal-gate.js';
 import type { RemovedBlobs } from './removed-blobs.js';
+import { errorMessage } from '../base/message.js';
 
 export interface SyncDeps {
   db: Db;
@@ -45,7 +46,6 @@ export interface RemovalPolicy {
 }
 
 const ACTOR = 'follower';
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** How the leader last moved `alias` to `version`, so a mirrored rollback keeps the rollback stack's shape. */
 function aliasAction(leader: LeaderModel, alias: string, version: number): AliasChange['action'] {
@@ -222,7 +222,7 @@ export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signa
     } catch (err) {
       if (signal.aborted) throw err;
       if (err instanceof FollowError && /^cannot reach/.test(err.message)) throw err;
-      result.errors.push(`${name}: ${message(err)}`);
+      result.errors.push(`${name}: ${errorMessage(err)}`);
     }
   }
   let keys: MirroredKey[] | undefined;
@@ -231,7 +231,7 @@ export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signa
       keys = await client.keys(signal);
     } catch (err) {
       if (signal.aborted) throw err;
-      result.errors.push(`api keys: ${message(err)}`);
+      result.errors.push(`api keys: ${errorMessage(err)}`);
     }
   }
   const hold = gateRemovals(plannedRemovals(deps, names, leaders, keys), {
@@ -248,7 +248,7 @@ export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signa
     } catch (err) {
       if (signal.aborted) throw err;
       if (err instanceof FollowError && /^cannot reach/.test(err.message)) throw err;
-      result.errors.push(`${leader.name}: ${message(err)}`);
+      result.errors.push(`${leader.name}: ${errorMessage(err)}`);
     }
   }
   if (deps.keys && keys) {
@@ -256,7 +256,7 @@ export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signa
       const changed = deps.keys.mirror(keys);
       if (changed > 0) result.changes.push(`api keys: ${changed} mirrored`);
     } catch (err) {
-      result.errors.push(`api keys: ${message(err)}`);
+      result.errors.push(`api keys: ${errorMessage(err)}`);
     }
   }
   const wanted = new Set(names);
@@ -265,7 +265,7 @@ export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signa
     try {
       await removeModel(deps, m.name, client, result);
     } catch (err) {
-      result.errors.push(`${m.name}: ${message(err)}`);
+      result.errors.push(`${m.name}: ${errorMessage(err)}`);
     }
   }
   return result;

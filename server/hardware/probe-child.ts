@@ -7,9 +7,11 @@
  * down only this process. Profiling is on because onnxruntime may accept a provider and still
  * place the node on CPU; the profile names the provider that really ran each node.
  */
+import { REMOVE_OWN_TMP_AT_EXIT } from '../base/private-tmp.js';
+
 export const PROBE_MARKER = 'HEARTH_PROBE ';
 
-export const PROBE_CHILD_SOURCE = `
+export const PROBE_CHILD_SOURCE = `${REMOVE_OWN_TMP_AT_EXIT}
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { withPrivateTmp } from '../base/private-tmp.js';
 import { PROBE_CHILD_SOURCE, PROBE_MARKER } from './probe-child.js';
 import { buildProbeModel, PROBE_INPUT, PROBE_OUTPUT } from './probe-model.js';
 import type { ProviderStatus } from './types.js';
@@ -77,16 +78,16 @@ function parseReport(stdout: string): ChildReport | null {
   return null;
 }
 
-/** Runs the probe for one provider in its own process. */
+/** Runs the probe for one provider in its own process, with a temp folder of its own that goes with it. */
 export function runProbeChild(name: string, { timeoutMs = 60_000 } = {}): Promise<ProbeOutcome> {
   const model = Buffer.from(buildProbeModel()).toString('base64');
   const args = ['-e', PROBE_CHILD_SOURCE, ortEntry(), name, model, String(PROBE_INPUT)];
-  return new Promise((resolve) => {
+  return withPrivateTmp((env) => new Promise((resolve) => {
     execFile(
       process.execPath,
       args,
       // Under Electron, execPath is the Electron binary; this makes it behave as plain Node.
-      { timeout: timeoutMs, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, windowsHide: true, encoding: 'utf8' },
+      { timeout: timeoutMs, env: { ...env, ELECTRON_RUN_AS_NODE: '1' }, windowsHide: true, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const report = parseReport(stdout);
         if (report) {
@@ -106,7 +107,7 @@ export function runProbeChild(name: string, { timeoutMs = 60_000 } = {}): Promis
         });
       },
     );
-  });
+  }));
 }
 
 /** onnxruntime prefixes messages with its source location and the failed check. */

@@ -4,6 +4,7 @@ import { ProtocolError, quote } from './errors.js';
 import { BF16_UNSUPPORTED, bytesOf, elementSize, fixedFromBytes, isFixed } from './datatypes.js';
 import { checkCount, elementCount, formatShape, type DecodeLimits } from './shape.js';
 import type { InferRequest } from './request.js';
+import { errorMessage } from '../base/message.js';
 
 const HEADER = 'Inference-Header-Content-Length';
 
@@ -32,7 +33,7 @@ export function splitBinaryBody(body: Uint8Array, headerLength: number): { json:
   try {
     json = JSON.parse(buf.toString('utf8', 0, headerLength));
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = errorMessage(err);
     throw new ProtocolError(400, `the first ${headerLength} bytes of the body (${HEADER}) are not valid JSON: ${why}`);
   }
   return { json, binary: buf.subarray(headerLength) };

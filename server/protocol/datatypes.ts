@@ -110,12 +110,6 @@ export function bytesOf(data: FixedData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Does `data` have the storage type `datatype` needs? */
-export function storageMatches(datatype: Datatype, data: TensorData): boolean {
-  if (!isFixed(datatype)) return Array.isArray(data);
-  return data instanceof STORAGE[datatype];
-}
-
 /** One entry of onnxruntime-node's `session.inputMetadata` / `outputMetadata` (InferenceSession.ValueMetadata). */
 export interface OrtValueMetadata {
   readonly name: string;

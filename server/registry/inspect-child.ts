@@ -7,9 +7,11 @@
  * here first. It prints one line `HEARTH_INSPECT {json}` and exits; a native crash or abort while
  * loading a hostile file takes down only this process.
  */
+import { REMOVE_OWN_TMP_AT_EXIT } from '../base/private-tmp.js';
+
 export const INSPECT_MARKER = 'HEARTH_INSPECT ';
 
-export const INSPECT_CHILD_SOURCE = `
+export const INSPECT_CHILD_SOURCE = `${REMOVE_OWN_TMP_AT_EXIT}
 const [ortPath, modelPath] = process.argv.slice(1);
 const report = (result) => {
   process.stdout.write('\\n${INSPECT_MARKER}' + JSON.stringify(result) + '\\n', () => process.exit(0));

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { withPrivateTmp } from '../base/private-tmp.js';
 import type { OrtValueMetadata } from '../protocol/datatypes.js';
 import { INSPECT_CHILD_SOURCE, INSPECT_MARKER } from './inspect-child.js';
 
@@ -53,12 +54,13 @@ function parseReport(stdout: string): Report | null {
  */
 export function inspectInChild(modelPath: string, { timeoutMs = 120_000 } = {}): Promise<ModelMetadata> {
   const args = ['-e', INSPECT_CHILD_SOURCE, require.resolve('onnxruntime-node'), modelPath];
-  return new Promise((resolve, reject) => {
+  // A temp folder of its own: onnxruntime leaves files in the temp folder of each process (see withPrivateTmp).
+  return withPrivateTmp((env) => new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       args,
       // Under Electron, execPath is the Electron binary; this makes it behave as plain Node.
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, windowsHide: true, encoding: 'utf8' },
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, env: { ...env, ELECTRON_RUN_AS_NODE: '1' }, windowsHide: true, encoding: 'utf8' },
       (error, stdout) => {
         const report = parseReport(stdout);
         if (report?.ok === true) return resolve(report.meta);
@@ -71,5 +73,5 @@ export function inspectInChild(modelPath: string, { timeoutMs = 120_000 } = {}):
         reject(new InspectError('crashed', `onnxruntime crashed while loading the file (${how})`));
       },
     );
-  });
+  }));
 }

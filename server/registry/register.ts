@@ -4,6 +4,7 @@ import { specFromOrtMetadata } from '../protocol/datatypes.js';
 import { BodyTooLargeError, type BlobStore } from './blobs.js';
 import { InspectError, inspectInChild, type Inspect } from './inspect.js';
 import { checkModelName, type ModelVersion, type Registry } from './registry.js';
+import { errorMessage } from '../base/message.js';
 
 export interface RegisterInput {
   name: string;
@@ -51,7 +52,7 @@ export async function registerVersion(
       if (err instanceof InspectError && err.kind !== 'refused') {
         throw badRequest(`The file was not registered: ${err.message}. Check that it is the model you meant to upload.`);
       }
-      const why = (err instanceof Error ? err.message : String(err)).replaceAll(staged.tmpPath, 'the uploaded file');
+      const why = errorMessage(err).replaceAll(staged.tmpPath, 'the uploaded file');
       throw badRequest(`The file is not an ONNX model that onnxruntime can load (truncated, not ONNX, or an unsupported operator or type): ${why}`);
     }
     const signature = { inputs: meta.inputs.map(specFromOrtMetadata), outputs: meta.outputs.map(specFromOrtMetadata) };

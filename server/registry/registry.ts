@@ -224,7 +224,10 @@ export class Registry {
   addVersion(input: {
     name: string; sha256: string; size: number; description: string; signature: Signature;
     metadata?: Record<string, unknown>; tags?: string[]; settings?: Partial<VersionSettings>;
-    /** Only for mirroring another registry (see addVersionAt); otherwise the next number is taken. */
+    /**
+     * A given number, free in this model: a follower mirroring a leader whose numbers have gaps, or a
+     * Triton import keeping its numbers. Otherwise the next number is taken.
+     */
     version?: number;
   }): ModelVersion {
     checkModelName(input.name);
@@ -254,14 +257,6 @@ export class Registry {
     let version: number;
     try { version = tx.immediate(); } finally { this.invalidate(); }
     return this.getVersion(input.name, version);
-  }
-
-  /**
-   * Adds a version under a given number, for a follower mirroring a leader whose numbers have
-   * gaps (removed versions); the number must be free.
-   */
-  addVersionAt(version: number, input: Omit<Parameters<Registry['addVersion']>[0], 'version'>): ModelVersion {
-    return this.addVersion({ ...input, version });
   }
 
   updateSettings(name: string, version: number, patch: VersionSettingsPatch): ModelVersion {

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Db } from '../db/database.js';
 import type { InferenceOutcome } from '../runtime/version-health.js';
 import { rollbackProduction, type RollbackDeps } from './rollback.js';
+import { errorMessage } from '../base/message.js';
 
 export const RolloutGuardSchema = Type.Object({
   errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Roll back when more than this fraction of the new version\'s requests fail.' })),
@@ -188,7 +189,7 @@ export class RolloutGuard {
       w.from = result.version;
     } catch (err) {
       w.status = 'failed';
-      w.reason = `${reason} The rollback itself failed: ${err instanceof Error ? err.message : String(err)}`;
+      w.reason = `${reason} The rollback itself failed: ${errorMessage(err)}`;
     }
   }
 

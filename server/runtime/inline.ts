@@ -7,6 +7,7 @@ import { ExecutionError, type InferOutcome } from './scheduler.js';
 import type { VersionStats } from './stats.js';
 import type { OrtTensorType, WireTensor } from './messages.js';
 import { fromWire } from './wire.js';
+import { errorMessage } from '../base/message.js';
 
 /**
  * When a model runs on the HTTP thread instead of in a worker.
@@ -169,7 +170,7 @@ export class InlineSession {
       const fault = this.runsKnownGood() ? 'input' : 'server';
       // A session that fails its own known-good input leaves the HTTP thread; the workers have theirs.
       if (fault === 'server') this.demoted = true;
-      throw new ExecutionError(fault, err instanceof Error ? err.message : String(err));
+      throw new ExecutionError(fault, errorMessage(err));
     }
     stats.add('queue', 0);
     stats.execution(rows, 0, result.computeNs, 0);

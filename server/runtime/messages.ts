@@ -28,7 +28,6 @@ export interface SessionOptions {
 
 export type WorkerRequest =
   | { op: 'load'; id: number; key: string; path: string; options: SessionOptions }
-  | { op: 'inspect'; id: number; path: string }
   | { op: 'run'; id: number; key: string; feeds: WireTensor[]; outputs: string[] }
   | { op: 'unload'; id: number; key: string }
   | { op: 'crash'; id: number }

@@ -10,6 +10,7 @@ import { openInline, type InlineSession } from './inline.js';
 import type { WorkerPool } from './pool.js';
 import { VersionScheduler, type InferOutcome, type Instance } from './scheduler.js';
 import { VersionStats } from './stats.js';
+import { errorMessage } from '../base/message.js';
 
 export type VersionState = 'UNAVAILABLE' | 'LOADING' | 'READY' | 'UNLOADING';
 
@@ -82,7 +83,7 @@ const keyOf = (name: string, version: number) => `${name}\u0000${version}`;
 
 /** onnxruntime's reason without the server's file paths, which clients have no business seeing. */
 const loadError = (err: unknown, root: string) =>
-  (err instanceof Error ? err.message : String(err)).split(root).join('the model file').replace(/the model file\/[0-9a-f]{2}\/[0-9a-f]{64}/g, 'the model file');
+  errorMessage(err).split(root).join('the model file').replace(/the model file\/[0-9a-f]{2}\/[0-9a-f]{64}/g, 'the model file');
 
 /** Requests can be joined when every input's first dimension is dynamic. */
 const isBatchable = (v: ModelVersion): boolean =>
@@ -286,7 +287,7 @@ export class ModelManager {
       return { instances: await this.openInstances(entry, v, placement), placement };
     } catch (err) {
       if (placement.provider === 'cpu') throw err;
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorMessage(err);
       this.events.onFallback?.(entry.name, entry.version, placement.provider, why);
       const cpu = { provider: 'cpu', reason: `fell back to the CPU: ${placement.provider} failed to load (${why})` };
       return { instances: await this.openInstances(entry, v, cpu), placement: cpu };
@@ -313,7 +314,7 @@ export class ModelManager {
         entry.reason = entry.placement.reason.startsWith('fell back') ? entry.placement.reason : '';
       } catch (err) {
         // Some models reject all-zero input; they can still serve real requests.
-        entry.reason = `warm-up inference failed: ${err instanceof Error ? err.message : String(err)}`;
+        entry.reason = `warm-up inference failed: ${errorMessage(err)}`;
       }
       entry.inline = warmedUp
         ? await openInline(v, this.blobs.pathOf(v.sha256), entry.placement.provider, warmupInputs(v.signature.inputs), this.options.inlineMaxUs ?? 0)

@@ -136,12 +136,6 @@ export class WorkerPool {
     return Array.from({ length: count }, (_, i) => order[i % order.length]);
   }
 
-  /** Loads a model in a worker only long enough to read its signature; throws onnxruntime's reason. */
-  async inspect(path: string): Promise<LoadResult> {
-    const [w] = this.pick(1);
-    return (await w.send({ op: 'inspect', path })) as LoadResult;
-  }
-
   async load(worker: InferenceWorker, key: string, path: string, options: SessionOptions): Promise<LoadResult> {
     const result = (await worker.send({ op: 'load', key, path, options })) as LoadResult;
     worker.sessions.add(key);

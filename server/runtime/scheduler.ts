@@ -5,6 +5,7 @@ import type { VersionSettings } from '../registry/settings.js';
 import { WorkerDiedError, type InferenceWorker, type WorkerPool } from './pool.js';
 import type { VersionStats } from './stats.js';
 import { fromWire, toWire } from './wire.js';
+import { errorMessage } from '../base/message.js';
 
 export interface Instance {
   worker: InferenceWorker;
@@ -256,7 +257,7 @@ export class VersionScheduler {
       job.reject(unavailable(`${err.message}. The worker has been replaced; retry the request.`));
       return;
     }
-    job.reject(new ExecutionError(await faultOf(), err instanceof Error ? err.message : String(err)));
+    job.reject(new ExecutionError(await faultOf(), errorMessage(err)));
   }
 
   /** Runs the known-good input on the instance whose run just failed (see ExecutionFault). */

@@ -2,6 +2,7 @@ import type { ModelVersion } from '../registry/registry.js';
 import type { VersionSettings } from '../registry/settings.js';
 import { ExecutionError, QueueTimeoutError } from './scheduler.js';
 import { CircuitBreaker, type CircuitSettings, type CircuitSnapshot } from './circuit.js';
+import { errorMessage } from '../base/message.js';
 
 /** How one inference request on a version ended, as the rollout guard sees it (not for the client's own failures). */
 export interface InferenceOutcome {
@@ -81,7 +82,7 @@ export class VersionHealth {
       return result;
     } catch (err) {
       const blame = blameOf(err);
-      if (blame === 'server') breaker.failure(ticket, err instanceof Error ? err.message : String(err));
+      if (blame === 'server') breaker.failure(ticket, errorMessage(err));
       else breaker.release(ticket);
       if (blame !== 'client') this.emit(v, false, started);
       throw err;

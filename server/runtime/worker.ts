@@ -2,6 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { LoadResult, RunResult, WireTensor, WireValueMetadata, WorkerRequest, WorkerResponse } from './messages.js';
+import { errorMessage } from '../base/message.js';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -42,14 +43,6 @@ function ownedBuffer(view: ArrayBufferView): ArrayBuffer {
 
 async function handle(msg: WorkerRequest): Promise<[LoadResult | RunResult | null, ArrayBuffer[]]> {
   switch (msg.op) {
-    case 'inspect': {
-      const s = await create(msg.path);
-      try {
-        return [{ inputs: describe(s.inputMetadata), outputs: describe(s.outputMetadata) }, []];
-      } finally {
-        await s.release();
-      }
-    }
     case 'load': {
       const old = sessions.get(msg.key);
       if (old) return [{ inputs: describe(old.inputMetadata), outputs: describe(old.outputMetadata) }, []];
@@ -106,7 +99,7 @@ port.on('message', (msg: WorkerRequest) => {
     (err: unknown) => port.postMessage({
       id: msg.id,
       ok: false,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorMessage(err),
     } satisfies WorkerResponse),
   );
 });

@@ -2,6 +2,7 @@ import { fromJson, toJson, type JsonObject, type JsonValue } from '@bufbuild/pro
 import { fromText, toText } from '@bufbuild/protobuf/txtpb';
 import { MODEL_CONFIG_PROTO } from './model-config-proto.js';
 import { messageSchema } from './proto-schema.js';
+import { errorMessage } from '../base/message.js';
 
 const schema = messageSchema(MODEL_CONFIG_PROTO, 'inference.ModelConfig');
 
@@ -58,7 +59,7 @@ export function parseConfigText(text: string, where = 'config.pbtxt'): TritonCon
   try {
     json = obj(toJson(schema, fromText(schema, text), { useProtoFieldName: true }));
   } catch (err) {
-    throw new ConfigTextError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigTextError(`${where}: ${errorMessage(err)}`);
   }
   const db = json.dynamic_batching === undefined ? undefined : obj(json.dynamic_batching);
   const queue = db && db.default_queue_policy !== undefined ? obj(db.default_queue_policy) : undefined;

@@ -2,14 +2,15 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { specFromOrtMetadata } from '../protocol/datatypes.js';
 import type { BlobStore } from '../registry/blobs.js';
+import { inspectInChild } from '../registry/inspect.js';
 import type { Registry } from '../registry/registry.js';
-import type { WorkerPool } from '../runtime/pool.js';
 import { readModelRepository, RepositoryError } from './model-repository.js';
 import type { RepositoryModel } from './read-repository.js';
+import { errorMessage } from '../base/message.js';
 
 export interface RepositoryOptions { dir: string; modelName?: string }
 interface Deps {
-  registry: Registry; blobs: BlobStore; pool: WorkerPool;
+  registry: Registry; blobs: BlobStore;
   recordAdmin(e: { action: string; actor: string; model: string; version: number; detail: Record<string, unknown> }): Promise<void>;
 }
 
@@ -26,7 +27,7 @@ async function linkBlob(blobs: BlobStore, sha256: string, file: string): Promise
 }
 
 async function registerModel(deps: Deps, m: RepositoryModel): Promise<number[]> {
-  const { registry, blobs, pool } = deps;
+  const { registry, blobs } = deps;
   const added: number[] = [];
   for (const v of m.versions) {
     const existing = registry.findBySha(m.name, v.sha256);
@@ -37,9 +38,10 @@ async function registerModel(deps: Deps, m: RepositoryModel): Promise<number[]> 
     }
     let meta;
     try {
-      meta = await pool.inspect(v.file);
+      // In a child process, as uploads are: a file that crashes onnxruntime must not take the server with it.
+      meta = await inspectInChild(v.file);
     } catch (err) {
-      throw new RepositoryError(`${m.name} version ${v.version} (${v.file}) is not an ONNX model onnxruntime can load: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RepositoryError(`${m.name} version ${v.version} (${v.file}) is not an ONNX model onnxruntime can load: ${errorMessage(err)}`);
     }
     await linkBlob(blobs, v.sha256, v.file);
     registry.addVersion({
@@ -71,7 +73,7 @@ export async function serveRepository(deps: Deps, opts: RepositoryOptions, log: 
       added = await registerModel(deps, m);
     } catch (err) {
       if (err instanceof RepositoryError) throw err;
-      throw new RepositoryError(`${m.name}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RepositoryError(`${m.name}: ${errorMessage(err)}`);
     }
     for (const version of added) {
       await deps.recordAdmin({ action: 'register', actor: 'system', model: m.name, version, detail: { repository: opts.dir } });

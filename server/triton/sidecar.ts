@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { VersionSettingsSchema } from '../registry/settings.js';
+import { errorMessage } from '../base/message.js';
 
 /**
  * What Triton's config cannot hold — aliases, per-version settings, descriptions, lineage, tags and
@@ -34,7 +35,7 @@ export class SidecarError extends Error {}
 export function parseSidecar(text: string, where: string): Sidecar {
   let value: unknown;
   try { value = JSON.parse(text); } catch (err) {
-    throw new SidecarError(`${where} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new SidecarError(`${where} is not JSON: ${errorMessage(err)}`);
   }
   const first = [...Value.Errors(SidecarSchema, value)][0];
   if (first) throw new SidecarError(`${where}: ${first.path || 'the file'} ${first.message}.`);

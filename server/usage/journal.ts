@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import type { NewRecord } from './record.js';
+import { errorMessage } from '../base/message.js';
 
 /**
  * One journaled usage record: `j` numbers the journal's entries (never reused: the database keeps
@@ -139,7 +140,7 @@ export class UsageJournal {
       if (this.options.fsync) fdatasyncSync(this.fd);
       this.bytes += buffer.length;
     } catch (e) {
-      error = new Error(`the usage journal could not be written (${e instanceof Error ? e.message : String(e)}); the request's record is not safe`);
+      error = new Error(`the usage journal could not be written (${errorMessage(e)}); the request's record is not safe`);
     }
     for (const cb of callbacks) cb(error);
     if (!error) this.onWritten(text);

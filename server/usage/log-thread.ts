@@ -5,6 +5,7 @@ import { parseJournal, readJournal, type JournalEntry } from './journal.js';
 import { createUsageLog } from './log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
 import { signingKeyFrom } from './signing.js';
+import { errorMessage } from '../base/message.js';
 
 // The body of createUsageLogWorker's thread: the in-process log, on its own connection.
 if (!parentPort) throw new Error('log-thread.js runs only as a worker thread (see log-worker.ts)');
@@ -37,10 +38,6 @@ function track(reply: Promise<void>): void {
   void reply.finally(() => unanswered.delete(reply));
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function done(id: number, error: string | null): void {
   port.postMessage({ type: 'done', id, error, stats: { ...log.stats } } satisfies FromLogThread);
 }
@@ -53,7 +50,7 @@ function afterReplies(id: number, step: () => Promise<void>, then: () => void = 
     .then(then)
     .then(
       () => done(id, null),
-      (error: unknown) => done(id, message(error)),
+      (error: unknown) => done(id, errorMessage(error)),
     );
 }
 
@@ -83,7 +80,7 @@ function commitJournaled(entries: JournalEntry[]): void {
           port.postMessage({ type: 'refused', entries, error: error.message, stats: { ...log.stats } } satisfies FromLogThread);
           return;
         }
-        console.error(`hearth usage log: a commit failed (${message(error)}); the journal keeps the records for the next thread`);
+        console.error(`hearth usage log: a commit failed (${errorMessage(error)}); the journal keeps the records for the next thread`);
         process.exit(75);
       },
     ),
@@ -110,7 +107,7 @@ port.on('message', (msg: ToLogThread) => {
     case 'append':
       track(
         Promise.allSettled(msg.records.map((fields) => log.appendFields(fields))).then((settled) => {
-          const results = settled.map((s) => (s.status === 'fulfilled' ? s.value : message(s.reason)));
+          const results = settled.map((s) => (s.status === 'fulfilled' ? s.value : errorMessage(s.reason)));
           port.postMessage({ type: 'appended', id: msg.id, results, stats: { ...log.stats } } satisfies FromLogThread);
         }),
       );

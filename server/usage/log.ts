@@ -7,6 +7,7 @@ import { registerSigningKey, trustedKeys } from './key-history.js';
 import { adminFields, hashRecord, inferenceFields, RECORD_COLUMNS, RECORD_FIELD_NAMES, type NewRecord } from './record.js';
 import type { SigningKey } from './signing.js';
 import type { AdminAction, InferenceRecord, RecordFields } from './types.js';
+import { errorMessage } from '../base/message.js';
 
 export interface UsageLogOptions {
   /** false: appends resolve at once (with seq 0) and nothing is written. */
@@ -137,7 +138,7 @@ export function createUsageLog(
     try {
       appendCheckpoints(checkpointFile, signed);
     } catch (error) {
-      console.error(`hearth usage log: cannot append to the checkpoint file ${checkpointFile}: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`hearth usage log: cannot append to the checkpoint file ${checkpointFile}: ${errorMessage(error)}`);
     }
   }
 

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson } from './canonical.js';
 import { sha256Hex } from './hash.js';
+import { errorMessage } from '../base/message.js';
 
 export const SIGNING_KEY_FILE = 'audit-key.pem';
 
@@ -62,7 +63,7 @@ export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   try {
     return signingKeyFrom(createPrivateKey(readFileSync(file)));
   } catch (error) {
-    if (!isNotFound(error)) throw new Error(`cannot read the audit signing key ${file}: ${message(error)}`);
+    if (!isNotFound(error)) throw new Error(`cannot read the audit signing key ${file}: ${errorMessage(error)}`);
   }
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -91,8 +92,4 @@ function isNotFound(error: unknown): boolean {
 
 function isExists(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'EEXIST';
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { verifyBundleFile, type VerifiedBundle, type VerifyOptions, type VerifyResult } from './verify-bundle.js';
+import { errorMessage } from '../base/message.js';
 
 export interface VerifyCommandOptions {
   /** Path of a PEM public key to pin (the CLI's --pubkey). */
@@ -26,7 +27,7 @@ export async function runVerifyCommand(
     try {
       options.publicKeyPem = await readFile(pubkey, 'utf8');
     } catch (error) {
-      printError(`cannot read the public key ${pubkey}: ${describe(error)}`);
+      printError(`cannot read the public key ${pubkey}: ${errorMessage(error)}`);
       return 2;
     }
   }
@@ -34,7 +35,7 @@ export async function runVerifyCommand(
   try {
     result = await verifyBundleFile(file, options);
   } catch (error) {
-    printError(`cannot read the bundle ${file}: ${describe(error)}`);
+    printError(`cannot read the bundle ${file}: ${errorMessage(error)}`);
     return 2;
   }
   if (!result.ok) {
@@ -92,7 +93,7 @@ export async function runExtendsCommand(
     try {
       pins.publicKeyPem = await readFile(pubkey, 'utf8');
     } catch (error) {
-      printError(`cannot read the public key ${pubkey}: ${describe(error)}`);
+      printError(`cannot read the public key ${pubkey}: ${errorMessage(error)}`);
       return 2;
     }
   }
@@ -100,7 +101,7 @@ export async function runExtendsCommand(
     try {
       return await verifyBundleFile(file, options);
     } catch (error) {
-      printError(`cannot read the bundle ${file}: ${describe(error)}`);
+      printError(`cannot read the bundle ${file}: ${errorMessage(error)}`);
       return null;
     }
   };
@@ -147,8 +148,4 @@ function continuationProblem(old: VerifiedBundle, next: VerifiedBundle): string 
     return 'the new bundle promises fewer checkpoints than the old one (checkpointsFrom moved)';
   }
   return null;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -8,6 +8,7 @@ import { decodeInferRequest } from '../../protocol/decode.js';
 import { encodeInferResponse } from '../../protocol/encode.js';
 import type { ModelVersion } from '../../registry/registry.js';
 import { refuseUnloadOfProduction } from '../../reliability/unload-policy.js';
+import { DEFAULT_MAX_ELEMENTS } from '../../protocol/shape.js';
 import { inferenceMetrics, inferOnError } from './metrics.js';
 import { usageOnSend } from './usage-hook.js';
 import { VERSION } from '../../base/version.js';
@@ -15,6 +16,7 @@ import {
   errors, InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelParams,
   RepositoryIndexSchema, ServerMetadataSchema, StatsSchema, VersionParams,
 } from './schemas.js';
+import { errorMessage } from '../../base/message.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -283,7 +285,7 @@ async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyRe
   try {
     const headerLength = parseHeaderLength(req.headers['inference-header-content-length']);
     let decoded;
-    const limits = { maxElements: 2 ** 27 };
+    const limits = { maxElements: DEFAULT_MAX_ELEMENTS };
     if (headerLength === 0) {
       decoded = decodeRawBinaryRequest(body, v.signature, limits);
     } else if (headerLength !== undefined) {
@@ -295,7 +297,7 @@ async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyRe
       try {
         json = JSON.parse(body.toString('utf8'));
       } catch (err) {
-        throw badRequest(`The request body is not valid JSON (${err instanceof Error ? err.message : String(err)}). ` +
+        throw badRequest(`The request body is not valid JSON (${errorMessage(err)}). ` +
           'A body with binary tensors needs the Inference-Header-Content-Length header.');
       }
       decoded = decodeInferRequest(json, undefined, v.signature, limits);

@@ -1,5 +1,6 @@
 import type { Datatype, Signature } from '../../../server/protocol/tensor.js';
 import { ProtocolError } from '../../../server/protocol/errors.js';
+import { allocate } from '../../../server/protocol/datatypes.js';
 
 /** A one-input, one-output signature. */
 export function sig(datatype: Datatype, shape: number[] = [-1, 3], outShape: number[] = shape): Signature {
@@ -36,4 +37,11 @@ export function bytesElements(values: string[]): Buffer {
       return [len, b];
     }),
   );
+}
+
+/** Does `data` have the storage Hearth allocates for `datatype` (its typed array, or an array for BYTES)? */
+export function hasStorageOf(datatype: Datatype, data: unknown): boolean {
+  const expected = allocate(datatype, 0);
+  if (Array.isArray(expected)) return Array.isArray(data);
+  return data instanceof (expected.constructor as new (length: number) => object);
 }

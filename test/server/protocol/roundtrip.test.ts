@@ -3,8 +3,8 @@ import type { Datatype, Tensor } from '../../../server/protocol/tensor.js';
 import { decodeInferRequest } from '../../../server/protocol/decode.js';
 import { encodeInferResponse } from '../../../server/protocol/encode.js';
 import { splitBinaryBody } from '../../../server/protocol/binary.js';
-import { bytesOf, storageMatches } from '../../../server/protocol/datatypes.js';
-import { binaryBody, bytesElements, sig } from './helpers.js';
+import { bytesOf } from '../../../server/protocol/datatypes.js';
+import { binaryBody, bytesElements, hasStorageOf, sig } from './helpers.js';
 
 interface Case {
   /** The request's JSON data for shape [2, 3]. */
@@ -106,7 +106,7 @@ describe.each(Object.entries(CASES) as [Exclude<Datatype, 'BF16'>, Case][])('%s'
   it('round-trips JSON -> tensor -> JSON', () => {
     const tensor = fromJson();
     expect(tensor.shape).toEqual([2, 3]);
-    expect(storageMatches(datatype, tensor.data)).toBe(true);
+    expect(hasStorageOf(datatype, tensor.data)).toBe(true);
     const res = encodeInferResponse({ modelName: 'm', outputs: [{ ...tensor, name: 'y' }] });
     expect(res.kind).toBe('json');
     if (res.kind !== 'json') return;

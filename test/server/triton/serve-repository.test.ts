@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedShapeModel, mlp } from '../../../scripts/onnx-builder.js';
 import { resolveConfig } from '../../../server/base/config.js';
 import { startServer, type RunningServer } from '../../../server/serve.js';
+import { segfaultingLayerNorm } from '../../helpers/hostile-models.js';
 import { json, post } from '../../helpers/server.js';
 
 async function put(root: string, file: string, body: string | Uint8Array): Promise<void> {
@@ -106,5 +107,11 @@ describe('hearth serve --model-repository', () => {
     await put(plan, 'trt/1/model.plan', 'x');
     await expect(start(path.join(tmp, 'd3'), plan)).rejects.toThrow(/trt: its platform "tensorrt_plan" is not onnxruntime_onnx/);
     await expect(start(path.join(tmp, 'd4'), path.join(tmp, 'absent'), 'x')).rejects.toThrow(/is not a folder/);
+  });
+
+  it('refuses to start on a model that crashes onnxruntime, which takes down only the process that inspected it', async () => {
+    const hostile = path.join(tmp, 'hostile');
+    await put(hostile, 'model.onnx', segfaultingLayerNorm());
+    await expect(start(path.join(tmp, 'd5'), hostile, 'ln')).rejects.toThrow(/ln version 1 .*onnxruntime crashed while loading the file \(SIGSEGV\)/);
   });
 });
