@@ -67,4 +67,19 @@ export const MIGRATIONS: readonly string[] = [
   USAGE_JOURNAL_SQL,
   // 6: the audit key history and the start of the checkpoint-interval rule
   AUDIT_KEYS_SQL,
+  // 7: pre- and post-processing per version (set once, never changed) and the files it reads
+  `
+  ALTER TABLE versions ADD COLUMN processing TEXT;
+  CREATE TABLE version_assets (
+    model_id    INTEGER NOT NULL,
+    version     INTEGER NOT NULL,
+    key         TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    content     BLOB NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (model_id, version, key),
+    FOREIGN KEY (model_id, version) REFERENCES versions(model_id, version) ON DELETE CASCADE
+  );
+  `,
 ];
