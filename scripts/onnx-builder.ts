@@ -339,3 +339,29 @@ export function mismatchModel(): Uint8Array {
     nodes: [node('Add', ['a', 'b'], ['sum'])],
   });
 }
+
+/**
+ * A bag-of-words text classifier in the shape of a BERT classifier: input_ids and attention_mask
+ * INT64 [batch, seq] -> logits FP32 [batch, classes] = the sum of the unmasked tokens' rows of
+ * `table` (vocab × classes). For tests of text processing with a real tokenizer.
+ */
+export function bagOfWordsModel(table: readonly (readonly number[])[]): Uint8Array {
+  const classes = table[0]?.length ?? 1;
+  return model({
+    name: 'bag_of_words',
+    inputs: [valueInfo('input_ids', ElemType.INT64, ['batch', 'seq']), valueInfo('attention_mask', ElemType.INT64, ['batch', 'seq'])],
+    outputs: [valueInfo('logits', ElemType.FLOAT, ['batch', classes])],
+    initializers: [
+      floatTensor('table', [table.length, classes], flatten(table)),
+      { name: 'last', dims: [1], dataType: ElemType.INT64, int64Data: [-1] },
+      { name: 'seq_axis', dims: [1], dataType: ElemType.INT64, int64Data: [1] },
+    ],
+    nodes: [
+      node('Gather', ['table', 'input_ids'], ['rows'], [intAttr('axis', 0)]),
+      node('Cast', ['attention_mask'], ['mask_f'], [intAttr('to', ElemType.FLOAT)]),
+      node('Unsqueeze', ['mask_f', 'last'], ['mask3']),
+      node('Mul', ['rows', 'mask3'], ['kept']),
+      node('ReduceSum', ['kept', 'seq_axis'], ['logits'], [intAttr('keepdims', 0)]),
+    ],
+  });
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The system packages the tests drive besides Node: Chromium (the admin UI tests, through
-# playwright-core) and nginx (the failover test). Installs whichever is missing with apt (Debian);
+# playwright-core), nginx (the failover test) and the DejaVu fonts (the processing tests render
+# lines of text into images with them). Installs whichever is missing with apt (Debian);
 # does nothing when both are there. The README's test line and .ci/run both call this.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ chromium="${HEARTH_CHROMIUM:-/usr/bin/chromium}"
 [ -x "$chromium" ] || need+=(chromium)
 # /usr/sbin is not on every user's PATH; the tests look there too (test/follow/nginx.ts).
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'not_found'             // 404
   | 'conflict'              // the state does not allow it now: 409
   | 'too_large'             // 413
+  | 'unsupported_media'     // a body in a format this route does not take: 415
   | 'unavailable'           // temporarily: 503, with how long to wait
   | 'insufficient_storage'  // no room for it at all on its device: 507
   | 'internal';             // the server's own fault: 500
@@ -25,5 +26,6 @@ export const notFound = (message: string) => new HearthError('not_found', messag
 export const conflict = (message: string) => new HearthError('conflict', message);
 export const tooLarge = (message: string) => new HearthError('too_large', message);
 export const unavailable = (message: string, retryAfterS = 1) => new HearthError('unavailable', message, retryAfterS);
+export const unsupportedMedia = (message: string) => new HearthError('unsupported_media', message);
 export const insufficientStorage = (message: string) => new HearthError('insufficient_storage', message);
 

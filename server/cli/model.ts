@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { CliError } from './client.js';
 import { int, when, type Helpers, type Out } from './common.js';
+import { addProcessingOptions, describeProcessing, processingText, putAssets, readAssets, setProcessing, type ProcessingOptions } from './processing.js';
 
 interface ModelSummary { name: string; versions: number[]; aliases: Record<string, number>; loaded: number[] }
 interface VersionInfo {
@@ -17,7 +18,7 @@ const sig = (list: VersionInfo['inputs']) => list.map((t) => `${t.name} ${t.data
 export function addModelCommands(program: Command, out: Out, { clientOptions, clientFrom }: Helpers): void {
   const model = program.command('model').description('Manage models and versions through the admin API');
 
-  clientOptions(model.command('add'))
+  addProcessingOptions(clientOptions(model.command('add')))
     .description('Register an ONNX file as the next version of a model')
     .argument('<name>', 'model name (letters, digits, - _ .)')
     .argument('<file>', 'path to the .onnx file')
@@ -25,15 +26,18 @@ export function addModelCommands(program: Command, out: Out, { clientOptions, cl
     .option('--metadata <json>', 'lineage as a JSON object (training data, parameters, metrics)')
     .option('--tags <list>', 'comma-separated tags')
     .option('--promote', 'point production at the new version')
-    .action(async (name: string, file: string, o: { description?: string; metadata?: string; tags?: string; promote?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (name: string, file: string, o: { description?: string; metadata?: string; tags?: string; promote?: boolean; json?: boolean } & ProcessingOptions, cmd: Command) => {
       const client = clientFrom(cmd);
       await fs.access(file).catch(() => { throw new CliError(`Cannot read ${file}.`); });
+      const assets = await readAssets(o.asset);
       const q = new URLSearchParams();
+      if (o.processing) q.set('processing', await processingText(o.processing));
       if (o.description) q.set('description', o.description);
       if (o.metadata) q.set('metadata', o.metadata);
       if (o.tags) q.set('tags', o.tags);
       const v = await client.request<VersionInfo>('POST', `/admin/v1/models/${encodeURIComponent(name)}/versions?${q}`,
         Readable.toWeb(createReadStream(file)), { 'content-type': 'application/octet-stream' });
+      if (!v.existing) await putAssets(client, name, v.version, assets);
       if (o.promote) await client.request('PUT', `/admin/v1/models/${encodeURIComponent(name)}/aliases/production`, { version: v.version });
       if (o.json) return out.log(JSON.stringify(v, null, 2));
       out.log(v.existing
@@ -69,6 +73,7 @@ export function addModelCommands(program: Command, out: Out, { clientOptions, cl
         out.log(`    inputs:  ${sig(v.inputs)}\n    outputs: ${sig(v.outputs)}`);
         if (v.tags.length) out.log(`    tags: ${v.tags.join(', ')}`);
         if (Object.keys(v.metadata).length) out.log(`    metadata: ${JSON.stringify(v.metadata)}`);
+        for (const line of describeProcessing(v)) out.log(line);
       }
       if (m.aliasHistory.length) {
         out.log('  alias history:');
@@ -107,8 +112,8 @@ export function addModelCommands(program: Command, out: Out, { clientOptions, cl
       out.log(o.json ? JSON.stringify(r) : `Removed ${r.removed}.`);
     });
 
-  clientOptions(model.command('set'))
-    .description('Change a version\'s serving settings, e.g. --batch 32 --delay-us 500 --instances 2 --cache on')
+  addProcessingOptions(clientOptions(model.command('set')))
+    .description('Change a version\'s serving settings, e.g. --batch 32 --delay-us 500 --instances 2 --cache on; or set its processing once (--processing, --asset)')
     .argument('<name>')
     .argument('<version>', 'version number', int('version'))
     .option('--batch <n>', 'maximum batch size', int('--batch'))
@@ -131,6 +136,10 @@ export function addModelCommands(program: Command, out: Out, { clientOptions, cl
       if (o.cache !== undefined) patch.responseCache = o.cache === 'on';
       if (o.pin !== undefined) patch.pinned = o.pin === 'on';
       if (o.placement !== undefined) patch.placement = o.placement;
+      if (o.processing !== undefined || o.asset !== undefined) {
+        for (const line of await setProcessing(clientFrom(cmd), name, version, { processing: o.processing as string | undefined, asset: o.asset as string[] | undefined })) out.log(line);
+        if (Object.keys(patch).length === 0) return;
+      }
       if (Object.keys(patch).length === 0) throw new CliError('Nothing to change: give at least one setting (see --help).');
       const r = await clientFrom(cmd).request<{ settings: Record<string, unknown> }>('PATCH',
         `/admin/v1/models/${encodeURIComponent(name)}/versions/${version}/settings`, patch);

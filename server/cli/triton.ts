@@ -58,11 +58,16 @@ async function importModel(client: AdminClient, m: RepositoryModel): Promise<str
     for (const v of m.versions) {
       const q = new URLSearchParams({ version: String(v.version), description: v.description, metadata: JSON.stringify(v.metadata) });
       if (v.tags.length) q.set('tags', v.tags.join(','));
+      if (v.processing) q.set('processing', JSON.stringify(v.processing));
       const r = await client.request<Uploaded>('POST', `/admin/v1/models/${enc(m.name)}/versions?${q}`,
         Readable.toWeb(createReadStream(v.file)), { 'content-type': 'application/octet-stream' });
       if (!r.existing) added.push(r.version);
       if (r.version !== v.version || r.sha256 !== v.sha256) {
         throw new CliError(`version ${v.version} was registered as version ${r.version} with SHA-256 ${r.sha256}, not ${v.sha256}`);
+      }
+      for (const a of v.assets ?? []) {
+        await client.request('PUT', `/admin/v1/models/${enc(m.name)}/versions/${v.version}/assets/${enc(a.key)}`,
+          await fs.readFile(a.file), { 'content-type': 'application/octet-stream' });
       }
       const settings: VersionSettings = v.settings;
       await client.request('PATCH', `/admin/v1/models/${enc(m.name)}/versions/${v.version}/settings`, settings);

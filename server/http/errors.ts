@@ -20,6 +20,7 @@ export const STATUS_OF: Readonly<Record<ErrorKind, number>> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unsupported_media: 415,
   unavailable: 503,
   insufficient_storage: 507,
   internal: 500,

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { badRequest, conflict, tooLarge } from '../base/errors.js';
 import { specFromOrtMetadata } from '../protocol/datatypes.js';
+import { fitToModel } from '../processing/resolve.js';
+import type { ProcessingSpec } from '../processing/spec.js';
 import { BodyTooLargeError, type BlobStore } from './blobs.js';
 import { InspectError, inspectInChild, type Inspect } from './inspect.js';
 import { checkModelName, type ModelVersion, type Registry } from './registry.js';
@@ -15,6 +17,8 @@ export interface RegisterInput {
   maxBytes?: number;
   /** Register under this number (importing another registry's versions); it must be free. */
   version?: number;
+  /** Pre- and post-processing, checked against the model before anything is written. */
+  processing?: ProcessingSpec;
 }
 
 /**
@@ -44,6 +48,9 @@ export async function registerVersion(
     if (existing && input.version !== undefined && existing.version !== input.version) {
       throw conflict(`Model "${input.name}" already has these bytes as version ${existing.version}; they cannot also be version ${input.version}.`);
     }
+    if (existing && input.processing && JSON.stringify(existing.processing) !== JSON.stringify(fitToModel(input.processing, existing.signature))) {
+      throw conflict(`Model "${input.name}" already has these bytes as version ${existing.version}, with other processing; a version's processing never changes.`);
+    }
     if (existing) return { version: existing, existing: true };
     let meta;
     try {
@@ -56,6 +63,7 @@ export async function registerVersion(
       throw badRequest(`The file is not an ONNX model that onnxruntime can load (truncated, not ONNX, or an unsupported operator or type): ${why}`);
     }
     const signature = { inputs: meta.inputs.map(specFromOrtMetadata), outputs: meta.outputs.map(specFromOrtMetadata) };
+    const processing = input.processing ? fitToModel(input.processing, signature) : null;
     // The file and its row go in together, in turn with deletes: a delete between them could
     // unlink the file this row is about to name (see WriteLock).
     return await blobs.writes.run(async () => {
@@ -69,7 +77,7 @@ export async function registerVersion(
       try {
         const version = registry.addVersion({
           name: input.name, sha256: staged.sha256, size: staged.size, description: input.description ?? '',
-          signature, metadata: input.metadata, tags: input.tags, version: input.version,
+          signature, metadata: input.metadata, tags: input.tags, version: input.version, processing,
         });
         return { version, existing: false };
       } catch (err) {

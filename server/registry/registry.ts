@@ -1,6 +1,7 @@
 import { prepared, type Db } from '../db/database.js';
 import { conflict, notFound, badRequest } from '../base/errors.js';
 import type { Signature } from '../protocol/tensor.js';
+import type { ProcessingSpec } from '../processing/spec.js';
 import { DEFAULT_SETTINGS, type VersionSettings, type VersionSettingsPatch } from './settings.js';
 
 export interface ModelVersion {
@@ -14,6 +15,8 @@ export interface ModelVersion {
   metadata: Record<string, unknown>;
   tags: string[];
   settings: VersionSettings;
+  /** Pre- and post-processing (server/processing/), set once; null for a plain tensor model. */
+  processing: ProcessingSpec | null;
 }
 
 export interface ModelSummary {
@@ -50,7 +53,7 @@ export const checkAliasName = (alias: string): void => {
 
 interface VersionRow {
   name: string; version: number; sha256: string; size: number; created_at: number;
-  description: string; signature: string; metadata: string; tags: string; settings: string;
+  description: string; signature: string; metadata: string; tags: string; settings: string; processing: string | null;
 }
 
 const toVersion = (r: VersionRow): ModelVersion => ({
@@ -64,9 +67,10 @@ const toVersion = (r: VersionRow): ModelVersion => ({
   metadata: JSON.parse(r.metadata) as Record<string, unknown>,
   tags: JSON.parse(r.tags) as string[],
   settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(r.settings) as Partial<VersionSettings>) },
+  processing: r.processing === null ? null : JSON.parse(r.processing) as ProcessingSpec,
 });
 
-const VERSION_COLS = `m.name, v.version, v.sha256, v.size, v.created_at, v.description, v.signature, v.metadata, v.tags, v.settings`;
+const VERSION_COLS = `m.name, v.version, v.sha256, v.size, v.created_at, v.description, v.signature, v.metadata, v.tags, v.settings, v.processing`;
 
 /** The model registry: models, immutable numbered versions, aliases and their history. */
 /** Per database, so every Registry over the same connection sees the others' writes. */
@@ -224,6 +228,7 @@ export class Registry {
   addVersion(input: {
     name: string; sha256: string; size: number; description: string; signature: Signature;
     metadata?: Record<string, unknown>; tags?: string[]; settings?: Partial<VersionSettings>;
+    processing?: ProcessingSpec | null;
     /**
      * A given number, free in this model: a follower mirroring a leader whose numbers have gaps, or a
      * Triton import keeping its numbers. Otherwise the next number is taken.
@@ -247,10 +252,11 @@ export class Registry {
         next = input.version;
       }
       prepared(this.db, 
-        `INSERT INTO versions (model_id, version, sha256, size, created_at, description, signature, metadata, tags, settings)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO versions (model_id, version, sha256, size, created_at, description, signature, metadata, tags, settings, processing)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(id, next, input.sha256, input.size, now, input.description, JSON.stringify(input.signature),
-        JSON.stringify(input.metadata ?? {}), JSON.stringify(input.tags ?? []), JSON.stringify(input.settings ?? {}));
+        JSON.stringify(input.metadata ?? {}), JSON.stringify(input.tags ?? []), JSON.stringify(input.settings ?? {}),
+        input.processing ? JSON.stringify(input.processing) : null);
       return next;
     });
     this.invalidate();

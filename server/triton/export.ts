@@ -6,6 +6,9 @@ import { configFor } from './settings-map.js';
 import { SIDECAR_FILE, type Sidecar } from './sidecar.js';
 import type { TarEntry } from './tar.js';
 
+/** A version's processing files (labels, characters, tokenizer), exported beside its model.onnx. */
+export type VersionAssets = (v: { name: string; version: number }) => { key: string; sha256: string; size: number; content: Buffer }[];
+
 
 const text = (path: string, body: string): TarEntry => {
   const bytes = Buffer.from(body, 'utf8');
@@ -18,7 +21,7 @@ const text = (path: string, body: string): TarEntry => {
  * served by default (production, else the newest); its version_policy lists the versions with that
  * signature, since one Triton config cannot describe versions whose inputs or outputs differ.
  */
-export function tritonExport(registry: Registry, blobs: BlobStore, names: string[]): TarEntry[] {
+export function tritonExport(registry: Registry, blobs: BlobStore, names: string[], assets?: VersionAssets): TarEntry[] {
   const entries: TarEntry[] = [];
   for (const name of names) {
     const notes: string[] = [];
@@ -43,11 +46,15 @@ export function tritonExport(registry: Registry, blobs: BlobStore, names: string
       versions: versions.map((v) => ({
         version: v.version, sha256: v.sha256, size: v.size, description: v.description,
         metadata: v.metadata, tags: v.tags, settings: v.settings,
+        ...(v.processing ? { processing: v.processing, assets: (assets?.(v) ?? []).map(({ key, sha256, size }) => ({ key, sha256, size })) } : {}),
       })),
     };
     entries.push(text(`${name}/${SIDECAR_FILE}`, `${JSON.stringify(sidecar, null, 2)}\n`));
     for (const v of versions) {
       entries.push({ path: `${name}/${v.version}/model.onnx`, size: v.size, open: () => createReadStream(blobs.pathOf(v.sha256)) });
+      if (v.processing) {
+        for (const a of assets?.(v) ?? []) entries.push({ path: `${name}/${v.version}/assets/${a.key}`, size: a.size, open: () => a.content });
+      }
     }
   }
   return entries;

@@ -19,6 +19,9 @@ export interface RepositoryVersion {
   metadata: Record<string, unknown>;
   tags: string[];
   settings: VersionSettings;
+  /** Processing as the sidecar records it, and its files (`<version>/assets/KEY`). */
+  processing?: unknown;
+  assets?: { key: string; file: string }[];
 }
 
 export interface RepositoryModel { name: string; versions: RepositoryVersion[]; aliases: Record<string, number> }
@@ -103,6 +106,10 @@ export async function readTritonModel(dir: string, name: string): Promise<Reposi
       version, file, sha256, size: stat.size,
       description: recorded?.description ?? '', metadata: recorded?.metadata ?? {}, tags: recorded?.tags ?? [],
       settings: recorded?.settings ?? configured,
+      ...(recorded?.processing ? {
+        processing: recorded.processing,
+        assets: (recorded.assets ?? []).map((a) => ({ key: a.key, file: path.join(dir, String(version), 'assets', a.key) })),
+      } : {}),
     });
   }
   const missing = sidecar?.versions.filter((v) => !numbers.includes(v.version)) ?? [];

@@ -24,6 +24,11 @@ export const SidecarSchema = Type.Object({
     metadata: Type.Record(Type.String(), Type.Unknown()),
     tags: Type.Array(Type.String()),
     settings: VersionSettingsSchema,
+    /** Pre- and post-processing (server/processing/spec.ts), and its files under `<version>/assets/KEY`. */
+    processing: Type.Optional(Type.Unknown()),
+    assets: Type.Optional(Type.Array(Type.Object({
+      key: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), size: Type.Integer({ minimum: 0 }),
+    }, { additionalProperties: false }))),
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 export type Sidecar = Static<typeof SidecarSchema>;

@@ -22,6 +22,13 @@ export const VersionSchema = Type.Object({
   provider: Type.Union([Type.String(), Type.Null()]),
   circuit: CircuitSnapshotSchema,
   existing: Type.Optional(Type.Boolean({ description: 'true when these bytes were already registered as this version' })),
+  processing: Type.Optional(Type.Union([Type.Null(), Type.Object({
+    spec: Type.Unknown({ description: 'the pre- and post-processing, as stored (server/processing/spec.ts)' }),
+    inputs: Type.Array(TensorSpecSchema, { description: 'what clients send (BYTES files or texts)' }),
+    outputs: Type.Array(TensorSpecSchema, { description: 'what clients get back' }),
+    assets: Type.Array(Type.Object({ key: Type.String(), sha256: Type.String(), size: Type.Integer(), createdAt: Type.Integer() })),
+    missingAssets: Type.Array(Type.String(), { description: 'assets the spec reads that are not attached: the version answers 503 until they are' }),
+  })])),
 });
 
 export const KeySchema = Type.Object({

@@ -13,6 +13,8 @@ import { reliabilityRoutes } from './reliability.js';
 import { refuseUnloadOfProduction } from '../../reliability/unload-policy.js';
 import { VERSION } from '../../base/version.js';
 import { KeySchema, SystemInfoSchema, VersionSchema } from './admin-schemas.js';
+import { parseProcessing, processedSignature } from '../../processing/resolve.js';
+import { processingAdminRoutes, processingOf } from './processing.js';
 import { errors, ModelParams } from './schemas.js';
 
 const VersionParams = Type.Object({ name: Type.String(), version: Type.Integer({ minimum: 1 }) });
@@ -40,6 +42,10 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       description: v.description, inputs: v.signature.inputs, outputs: v.signature.outputs,
       metadata: v.metadata, tags: v.tags, settings: v.settings, aliases,
       state: s.state, stateReason: s.reason, provider: s.provider ?? null, circuit: models.health.circuitOf(v),
+      processing: v.processing && {
+        spec: v.processing, ...processedSignature(v.processing, v.signature),
+        assets: processingOf(app).store.list(v), missingAssets: processingOf(app).store.missing(v),
+      },
     };
   };
 
@@ -50,6 +56,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   const guard = app.hearth.rolloutGuard;
   await app.register(reliabilityRoutes, { guard });
+  await app.register(processingAdminRoutes);
 
   r.post('/models/:name/versions', {
     // A model file may take far longer to arrive than a request (--upload-timeout, net/body-deadline.ts).
@@ -64,6 +71,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         metadata: Type.Optional(Type.String({ description: 'JSON object: lineage such as training data, parameters, metrics' })),
         tags: Type.Optional(Type.String({ description: 'comma-separated' })),
         version: Type.Optional(Type.Integer({ minimum: 1, description: 'register under this number (importing a repository); 409 when it is taken' })),
+        processing: Type.Optional(Type.String({ description: 'preset:NAME (ppocr-cls, ppocr-rec, imagenet, bert) or a spec as JSON; assets follow with PUT …/assets/KEY' })),
       }),
       response: { 200: VersionSchema, 201: VersionSchema, ...errors(400, 401, 409, 413, 415) },
     },
@@ -72,12 +80,13 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     checkModelName(name);
     const metadata = parseJsonObject(req.query.metadata, 'The "metadata" query parameter');
     const tags = (req.query.tags ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+    const processing = req.query.processing === undefined ? undefined : parseProcessing(req.query.processing);
     const body = req.body as Readable | undefined;
     if (!body || typeof (body as Readable).pipe !== 'function') {
       throw new HttpError(415, 'Send the model file as the body with "Content-Type: application/octet-stream".');
     }
     const { version, existing } = await registerVersion({ registry, blobs }, {
-      name, source: body, description: req.query.description, metadata, tags, maxBytes: config.uploadLimitBytes, version: req.query.version,
+      name, source: body, description: req.query.description, metadata, tags, maxBytes: config.uploadLimitBytes, version: req.query.version, processing,
     });
     if (existing) return reply.code(200).send({ ...describe(version), existing: true });
     await app.hearth.recordAdmin({ action: 'register', model: name, version: version.version, ip: req.ip, detail: { sha256: version.sha256, size: version.size } });

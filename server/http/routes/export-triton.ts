@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { tritonExport } from '../../triton/export.js';
 import { tarStream } from '../../triton/tar.js';
+import { processingOf } from './processing.js';
 import { errors } from './schemas.js';
 
 /** GET /admin/v1/export/triton: the registry as a Triton model repository, streamed as a tar archive. */
@@ -26,7 +27,8 @@ export async function exportTritonRoutes(app: FastifyInstance): Promise<void> {
     const names = req.query.model?.length ? [...new Set(req.query.model)] : registry.listModels().map((m) => m.name);
     // Unknown names are refused before a byte is sent.
     for (const name of names) registry.getModel(name);
-    const entries = tritonExport(registry, blobs, names);
+    const { store } = processingOf(app);
+    const entries = tritonExport(registry, blobs, names, (v) => store.list(v).map((a) => ({ ...a, content: store.read(v, a.key) ?? Buffer.alloc(0) })));
     await app.hearth.recordAdmin({ action: 'export', ip: req.ip, detail: { what: 'triton', models: names } });
     const stamp = new Date().toISOString().slice(0, 10);
     return reply

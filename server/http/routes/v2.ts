@@ -10,6 +10,9 @@ import type { ModelVersion } from '../../registry/registry.js';
 import { refuseUnloadOfProduction } from '../../reliability/unload-policy.js';
 import { DEFAULT_MAX_ELEMENTS } from '../../protocol/shape.js';
 import { inferenceMetrics, inferOnError } from './metrics.js';
+import { processedSignature } from '../../processing/resolve.js';
+import type { ProcessingSpec } from '../../processing/spec.js';
+import { inferProcessed, wantsTensors } from './processing.js';
 import { usageOnSend } from './usage-hook.js';
 import { VERSION } from '../../base/version.js';
 import {
@@ -47,14 +50,16 @@ function versionOf(app: FastifyInstance, name: string, ref?: string): ModelVersi
   return registry.getVersion(name, registry.resolve(name, ref));
 }
 
-function metadataOf(app: FastifyInstance, v: ModelVersion, listVersions: boolean) {
+function metadataOf(app: FastifyInstance, v: ModelVersion, listVersions: boolean, tensors: boolean) {
   const state = app.hearth.models.state(v.name, v.version);
+  // A version with processing shows what clients send and get (files, labels); ?processing=none its tensors.
+  const signature = v.processing && !tensors ? processedSignature(v.processing, v.signature) : v.signature;
   return {
     name: v.name,
     ...(listVersions ? { versions: app.hearth.registry.listVersions(v.name).map((x) => String(x.version)) } : {}),
     platform: 'onnxruntime_onnx',
-    inputs: v.signature.inputs,
-    outputs: v.signature.outputs,
+    inputs: signature.inputs,
+    outputs: signature.outputs,
     parameters: {
       version: String(v.version),
       state: state.state,
@@ -155,7 +160,7 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
       }, async (req) => {
         const p = req.params as P;
         checkModelAccess(req, p.name);
-        return metadataOf(app, versionOf(app, p.name, p.version), !versioned);
+        return metadataOf(app, versionOf(app, p.name, p.version), !versioned, wantsTensors(req));
       });
 
       r.get(`${base}/ready`, {
@@ -283,6 +288,11 @@ async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyRe
   const alone = admit(req);
   req.inference.alone = alone;
   try {
+    if (v.processing && !wantsTensors(req)) {
+      const sent = await inferProcessed(app, req, reply, v as ModelVersion & { processing: ProcessingSpec }, body, alone);
+      stats.add('success', Number(process.hrtime.bigint() - started));
+      return sent;
+    }
     const headerLength = parseHeaderLength(req.headers['inference-header-content-length']);
     let decoded;
     const limits = { maxElements: DEFAULT_MAX_ELEMENTS };

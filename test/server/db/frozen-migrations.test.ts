@@ -20,6 +20,7 @@ const RELEASED: readonly string[] = [
   'e752a24a9988b90c7dfe9b0835577bc949ada892240744875823732b24d24dad',
   'e8f719b9fc48cf48e50c0f891a9c5074f7fdb212fce07cd38487d96efdec67b7',
   '773a3a1476df87e704f4cf8f5a1b30e32eeae3e6dbf15a750bd2aa1345613fe3',
+  '030de674605409e399c002a366c603cec25c63f49c467520e35983609457121d',
 ];
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
