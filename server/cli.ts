@@ -10,11 +10,13 @@ import { addFollowCommands } from './cli/follow.js';
 import { addTritonCommands } from './cli/triton.js';
 import { instanceId } from './follow/instance.js';
 import { displayUrl } from './follow/leader-client.js';
-import { formatSystem, type SystemSnapshot } from './hardware/index.js';
+import { formatSystem } from './hardware/index.js';
 import { launchReporter } from './launch-report.js';
 import { startServer } from './serve.js';
 import { runExtendsCommand, runVerifyCommand } from './usage/index.js';
 import { VERSION } from './base/version.js';
+import type { KeyInfo, SystemInfo as SystemAnswer, VersionInfo } from './http/routes/admin-schemas.js';
+import type { ModelDetail, ModelListItem as ModelSummary } from './http/routes/model-schemas.js';
 
 type Out = { log: (s: string) => void; error: (s: string) => void };
 
@@ -23,14 +25,6 @@ const int = (name: string) => (value: string): number => {
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number.`);
   return n;
 };
-
-interface ModelSummary { name: string; versions: number[]; aliases: Record<string, number>; loaded: number[] }
-interface VersionInfo {
-  name: string; version: number; sha256: string; size: number; createdAt: number; description: string;
-  inputs: { name: string; datatype: string; shape: number[] }[]; outputs: { name: string; datatype: string; shape: number[] }[];
-  aliases: string[]; state: string; provider: string | null; tags: string[]; metadata: Record<string, unknown>; existing?: boolean;
-}
-interface KeyInfo { id: string; name: string; scopes: string[]; models: string[] | null; expiresAt: number | null; revokedAt: number | null; lastUsedAt: number | null }
 
 const sig = (list: VersionInfo['inputs']) => list.map((t) => `${t.name} ${t.datatype}[${t.shape.join(',')}]`).join(', ');
 const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
@@ -184,7 +178,7 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
     .description('Show a model\'s versions, signatures and alias history')
     .argument('<name>')
     .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
-      const m = await clientFrom(cmd).request<{ name: string; versions: VersionInfo[]; aliasHistory: { alias: string; version: number | null; action: string; changedAt: number }[] }>(
+      const m = await clientFrom(cmd).request<ModelDetail>(
         'GET', `/admin/v1/models/${encodeURIComponent(name)}`);
       if (o.json) return out.log(JSON.stringify(m, null, 2));
       out.log(m.name);
@@ -402,15 +396,6 @@ export function buildCli(out: Out = { log: (s) => console.log(s), error: (s) => 
   addTritonCommands(program, out, { clientOptions, clientFrom });
 
   return program;
-}
-
-interface SystemAnswer {
-  hardware: SystemSnapshot | null;
-  providers: SystemSnapshot['providers'];
-  devices: Record<string, { bytes: number; count: number; budget?: { bytes: number; count: number } }>;
-  loaded: { name: string; version: number; state: string; provider: string; reason: string }[];
-  server: { version: string; host: string; port: number; uptimeSeconds: number; workers: number };
-  auditKeyFingerprint: string;
 }
 
 async function download(client: AdminClient, pathname: string, file: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { FollowState } from '../follow/follower.js';
+import type { FollowStatus as FollowState } from '../http/routes/follow-schemas.js';
 import type { AdminClient } from './client.js';
 
 type Out = { log: (s: string) => void; error: (s: string) => void };

@@ -7,10 +7,10 @@ import { readTritonRepository, type RepositoryModel } from '../triton/read-repos
 import { parseSidecar, SIDECAR_FILE } from '../triton/sidecar.js';
 import { extractTar } from '../triton/untar.js';
 import { CliError, type AdminClient } from './client.js';
+import type { VersionInfo as Uploaded } from '../http/routes/admin-schemas.js';
 
 type Out = { log: (s: string) => void; error: (s: string) => void };
 interface Helpers { clientOptions: (cmd: Command) => Command; clientFrom: (cmd: Command) => AdminClient }
-interface Uploaded { version: number; sha256: string; existing?: boolean }
 
 const enc = encodeURIComponent;
 
