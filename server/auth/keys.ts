@@ -1,13 +1,10 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { prepared, type Db } from '../db/database.js';
 import { badRequest, notFound } from '../base/errors.js';
+import { SCOPES, type Scope } from './scopes.js';
 
-/**
- * `follow`: read only what a follower mirrors (the registry, model files, key hashes, the
- * instance id), so a follower never needs the admin token.
- */
-export const SCOPES = ['infer', 'metadata', 'follow', 'metrics'] as const;
-export type Scope = (typeof SCOPES)[number];
+// In a module of their own, without Node, so the UI can take the type.
+export { SCOPES, type Scope } from './scopes.js';
 
 export interface ApiKey {
   id: string;

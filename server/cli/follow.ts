@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { FollowState } from '../follow/follower.js';
+import type { FollowStatus as FollowState } from '../http/routes/follow-schemas.js';
 import { when, type Helpers, type Out } from './common.js';
 
 function printState(out: Out, s: FollowState): void {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from './client.js';
 import { when, type Helpers, type Out } from './common.js';
 
-interface KeyInfo { id: string; name: string; scopes: string[]; models: string[] | null; expiresAt: number | null; revokedAt: number | null; lastUsedAt: number | null }
+import type { KeyInfo } from '../http/routes/admin-schemas.js';
 
 /** `hearth key create | list | revoke`: API keys for LAN clients. */
 export function addKeyCommands(program: Command, out: Out, { clientOptions, clientFrom }: Helpers): void {

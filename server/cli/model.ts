@@ -5,12 +5,8 @@ import { CliError } from './client.js';
 import { int, when, type Helpers, type Out } from './common.js';
 import { addProcessingOptions, describeProcessing, processingText, putAssets, readAssets, setProcessing, type ProcessingOptions } from './processing.js';
 
-interface ModelSummary { name: string; versions: number[]; aliases: Record<string, number>; loaded: number[] }
-interface VersionInfo {
-  name: string; version: number; sha256: string; size: number; createdAt: number; description: string;
-  inputs: { name: string; datatype: string; shape: number[] }[]; outputs: { name: string; datatype: string; shape: number[] }[];
-  aliases: string[]; state: string; provider: string | null; tags: string[]; metadata: Record<string, unknown>; existing?: boolean;
-}
+import type { VersionInfo } from '../http/routes/admin-schemas.js';
+import type { ModelDetail, ModelListItem as ModelSummary } from '../http/routes/model-schemas.js';
 
 const sig = (list: VersionInfo['inputs']) => list.map((t) => `${t.name} ${t.datatype}[${t.shape.join(',')}]`).join(', ');
 
@@ -63,7 +59,7 @@ export function addModelCommands(program: Command, out: Out, { clientOptions, cl
     .description('Show a model\'s versions, signatures and alias history')
     .argument('<name>')
     .action(async (name: string, o: { json?: boolean }, cmd: Command) => {
-      const m = await clientFrom(cmd).request<{ name: string; versions: VersionInfo[]; aliasHistory: { alias: string; version: number | null; action: string; changedAt: number }[] }>(
+      const m = await clientFrom(cmd).request<ModelDetail>(
         'GET', `/admin/v1/models/${encodeURIComponent(name)}`);
       if (o.json) return out.log(JSON.stringify(m, null, 2));
       out.log(m.name);

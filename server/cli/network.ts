@@ -1,22 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { HearthApp } from '../app.js';
+import type { NetworkView } from '../http/routes/network.js';
 import { DEFAULT_ALLOWLIST } from '../http/net/cidr.js';
 import { CliError } from './client.js';
 import type { Helpers, Out } from './common.js';
-
-interface NetworkView {
-  exposure: string;
-  lan: boolean;
-  listening: { address: string; port: number }[];
-  urls: string[];
-  allow: string[];
-  corsOrigins: string[];
-  rateLimit: { perSecond: number | null; concurrent: number | null };
-  keyLimits: { id: string; name: string; ratePerSecond: number | null; maxConcurrent: number | null }[];
-  requireApiKey: boolean;
-  tls: { fingerprint256: string; publicKeyPin: string; source: string; certFile: string } | null;
-  interfaces: { name: string; address: string; family: string; internal: boolean }[];
-}
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 

@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
-import { formatSystem, type SystemSnapshot } from '../hardware/index.js';
+import { formatSystem } from '../hardware/index.js';
 import type { Helpers, Out } from './common.js';
 
-interface SystemAnswer {
-  hardware: SystemSnapshot | null;
-  providers: SystemSnapshot['providers'];
-  devices: Record<string, { bytes: number; count: number; budget?: { bytes: number; count: number } }>;
-  loaded: { name: string; version: number; state: string; provider: string; reason: string }[];
-  server: { version: string; host: string; port: number; uptimeSeconds: number; workers: number };
-  auditKeyFingerprint: string;
-}
+import type { SystemInfo as SystemAnswer } from '../http/routes/admin-schemas.js';
 
 /** `hearth system`: the hardware, providers and what is loaded where. */
 export function addSystemCommand(program: Command, out: Out, { clientOptions, clientFrom }: Helpers): void {

@@ -9,7 +9,7 @@ import { extractTar } from '../triton/untar.js';
 import { CliError, type AdminClient } from './client.js';
 import type { Helpers, Out } from './common.js';
 import { errorMessage } from '../base/message.js';
-interface Uploaded { version: number; sha256: string; existing?: boolean }
+import type { VersionInfo as Uploaded } from '../http/routes/admin-schemas.js';
 
 const enc = encodeURIComponent;
 

@@ -3,6 +3,7 @@ import { conflict, notFound, badRequest } from '../base/errors.js';
 import type { Signature } from '../protocol/tensor.js';
 import type { ProcessingSpec } from '../processing/spec.js';
 import { DEFAULT_SETTINGS, type VersionSettings, type VersionSettingsPatch } from './settings.js';
+import type { AliasChange, ModelSummary } from './model-schemas.js';
 
 export interface ModelVersion {
   name: string;
@@ -19,20 +20,7 @@ export interface ModelVersion {
   processing: ProcessingSpec | null;
 }
 
-export interface ModelSummary {
-  name: string;
-  createdAt: number;
-  versions: number[];
-  aliases: Record<string, number>;
-}
-
-export interface AliasChange {
-  alias: string;
-  version: number | null;
-  action: 'set' | 'rollback' | 'delete' | 'auto-rollback';
-  reason: string;
-  changedAt: number;
-}
+export type { AliasChange, ModelSummary } from './model-schemas.js';
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -68,6 +56,21 @@ const toVersion = (r: VersionRow): ModelVersion => ({
   tags: JSON.parse(r.tags) as string[],
   settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(r.settings) as Partial<VersionSettings>) },
   processing: r.processing === null ? null : JSON.parse(r.processing) as ProcessingSpec,
+});
+
+interface ModelRow { name: string; created_at: number; versions: string; aliases: string }
+
+// Each model's versions and aliases as JSON built by SQLite: one statement for any number of models.
+const MODEL_SELECT = `SELECT m.name, m.created_at,
+  (SELECT json_group_array(v.version ORDER BY v.version) FROM versions v WHERE v.model_id = m.id) AS versions,
+  (SELECT json_group_object(a.alias, a.version ORDER BY a.alias) FROM aliases a WHERE a.model_id = m.id) AS aliases
+  FROM models m`;
+
+const toModel = (r: ModelRow): ModelSummary => ({
+  name: r.name,
+  createdAt: r.created_at,
+  versions: JSON.parse(r.versions) as number[],
+  aliases: JSON.parse(r.aliases) as Record<string, number>,
 });
 
 const VERSION_COLS = `m.name, v.version, v.sha256, v.size, v.created_at, v.description, v.signature, v.metadata, v.tags, v.settings, v.processing`;
@@ -109,21 +112,17 @@ export class Registry {
     this.memo.clear();
   }
 
+  /** Every model with its version numbers and aliases, in one statement however many there are. */
   listModels(): ModelSummary[] {
-    const models = prepared(this.db, 'SELECT id, name, created_at FROM models ORDER BY name').all() as
-      { id: number; name: string; created_at: number }[];
-    const versions = prepared(this.db, 'SELECT version FROM versions WHERE model_id = ? ORDER BY version');
-    const aliases = prepared(this.db, 'SELECT alias, version FROM aliases WHERE model_id = ? ORDER BY alias');
-    return models.map((m) => ({
-      name: m.name,
-      createdAt: m.created_at,
-      versions: (versions.all(m.id) as { version: number }[]).map((v) => v.version),
-      aliases: Object.fromEntries((aliases.all(m.id) as { alias: string; version: number }[]).map((a) => [a.alias, a.version])),
-    }));
+    return (prepared(this.db, `${MODEL_SELECT} ORDER BY m.name`).all() as ModelRow[]).map(toModel);
   }
 
+  /** One statement, then remembered until the next write: describing each version asks for its model's aliases. */
   getModel(name: string): ModelSummary {
-    const m = this.listModels().find((x) => x.name === name);
+    const m = this.remember(`g\u0000${name}`, () => {
+      const row = prepared(this.db, `${MODEL_SELECT} WHERE m.name = ?`).get(name) as ModelRow | undefined;
+      return row && toModel(row);
+    });
     if (!m) throw notFound(`There is no model named "${name}".`);
     return m;
   }

@@ -1,5 +1,7 @@
 // Answers of the admin API: the route schemas, and the types the admin UI reads them as.
 import { Type, type Static } from '@sinclair/typebox';
+import { SCOPES } from '../../auth/scopes.js';
+import { StringEnum } from '../../base/string-enum.js';
 import { ProviderStatusSchema, SystemSnapshotSchema } from '../../hardware/types.js';
 import { CircuitSnapshotSchema } from '../../runtime/circuit.js';
 import { TensorSpecSchema } from './schemas.js';
@@ -31,11 +33,25 @@ export const VersionSchema = Type.Object({
   })])),
 });
 
+export const ScopeSchema = StringEnum(SCOPES);
+
 export const KeySchema = Type.Object({
-  id: Type.String(), name: Type.String(), scopes: Type.Array(Type.String()),
+  id: Type.String(), name: Type.String(), scopes: Type.Array(ScopeSchema),
   models: Type.Union([Type.Array(Type.String()), Type.Null()]),
   createdAt: Type.Integer(), expiresAt: Type.Union([Type.Integer(), Type.Null()]),
   revokedAt: Type.Union([Type.Integer(), Type.Null()]), lastUsedAt: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+/** POST /admin/v1/keys: the key itself, shown this once, and its record. */
+export const CreatedKeySchema = Type.Object({ id: Type.String(), key: Type.String({ description: 'shown once' }), record: KeySchema });
+
+/** GET /admin/v1/keys/export: every key with its limits and its SHA-256 hash (never the key), for a follower to mirror. */
+export const ExportedKeysSchema = Type.Object({
+  keys: Type.Array(Type.Composite([KeySchema, Type.Object({
+    ratePerSecond: Type.Union([Type.Number(), Type.Null()]),
+    maxConcurrent: Type.Union([Type.Integer(), Type.Null()]),
+    hash: Type.String({ description: 'SHA-256 of the key, hex' }),
+  })])),
 });
 
 export const SystemInfoSchema = Type.Object({
@@ -49,4 +65,6 @@ export const SystemInfoSchema = Type.Object({
 
 export type VersionInfo = Static<typeof VersionSchema>;
 export type KeyInfo = Static<typeof KeySchema>;
+export type CreatedKey = Static<typeof CreatedKeySchema>;
+export type Scope = Static<typeof ScopeSchema>;
 export type SystemInfo = Static<typeof SystemInfoSchema>;

@@ -12,7 +12,11 @@ import { rollbackProduction } from '../../reliability/rollback.js';
 import { reliabilityRoutes } from './reliability.js';
 import { refuseUnloadOfProduction } from '../../reliability/unload-policy.js';
 import { VERSION } from '../../base/version.js';
-import { KeySchema, SystemInfoSchema, VersionSchema } from './admin-schemas.js';
+import { CreatedKeySchema, KeySchema, SystemInfoSchema, VersionSchema } from './admin-schemas.js';
+import { ModelDetailSchema, ModelListSchema } from './model-schemas.js';
+import {
+  AliasMovedSchema, RemovedSchema, RollbackSchema, SettingsChangedSchema, VersionStateSchema,
+} from './model-change-schemas.js';
 import { parseProcessing, processedSignature } from '../../processing/resolve.js';
 import { processingAdminRoutes, processingOf } from './processing.js';
 import { errors, ModelParams } from './schemas.js';
@@ -101,7 +105,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   r.get('/models', {
     config: { access: 'follow' },
-    schema: { tags: ['admin'], summary: 'All models with their versions and aliases' },
+    schema: { tags: ['admin'], summary: 'All models with their versions and aliases', response: { 200: ModelListSchema, ...errors(401) } },
   }, async () => ({
     models: registry.listModels().map((m) => ({
       ...m,
@@ -111,7 +115,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   r.get('/models/:name', {
     config: { access: 'follow' },
-    schema: { tags: ['admin'], summary: 'One model: versions, aliases and alias history', params: ModelParams, response: { ...errors(401, 404) } },
+    schema: { tags: ['admin'], summary: 'One model: versions, aliases and alias history', params: ModelParams, response: { 200: ModelDetailSchema, ...errors(401, 404) } },
   }, async (req) => {
     const m = registry.getModel(req.params.name);
     return { ...m, versions: registry.listVersions(m.name).map(describe), aliasHistory: registry.aliasHistory(m.name) };
@@ -122,7 +126,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   }, async (req) => describe(registry.getVersion(req.params.name, req.params.version)));
 
   r.delete('/models/:name', {
-    schema: { tags: ['admin'], summary: 'Remove a model and all its versions', params: ModelParams, response: { ...errors(401, 404) } },
+    schema: { tags: ['admin'], summary: 'Remove a model and all its versions', params: ModelParams, response: { 200: RemovedSchema, ...errors(401, 404) } },
   }, async (req) => {
     const { name } = req.params;
     for (const v of registry.listVersions(name)) await models.unload(name, v.version);
@@ -132,7 +136,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   });
 
   r.delete('/models/:name/versions/:version', {
-    schema: { tags: ['admin'], summary: 'Remove one version (not while an alias points at it)', params: VersionParams, response: { ...errors(401, 404, 409) } },
+    schema: { tags: ['admin'], summary: 'Remove one version (not while an alias points at it)', params: VersionParams, response: { 200: RemovedSchema, ...errors(401, 404, 409) } },
   }, async (req) => {
     const { name, version } = req.params;
     registry.getVersion(name, version);
@@ -152,7 +156,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       description: 'The version is loaded and warmed before the alias moves, so traffic never hits a cold or broken version.',
       params: Type.Object({ name: Type.String(), alias: Type.String() }),
       body: Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
-      response: { ...errors(400, 401, 404, 503) },
+      response: { 200: AliasMovedSchema, ...errors(400, 401, 404, 503) },
     },
   }, async (req) => {
     const { name, alias } = req.params;
@@ -167,7 +171,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   });
 
   r.delete('/models/:name/aliases/:alias', {
-    schema: { tags: ['admin'], summary: 'Remove an alias', params: Type.Object({ name: Type.String(), alias: Type.String() }), response: { ...errors(401, 404) } },
+    schema: { tags: ['admin'], summary: 'Remove an alias', params: Type.Object({ name: Type.String(), alias: Type.String() }), response: { 200: RemovedSchema, ...errors(401, 404) } },
   }, async (req) => {
     registry.deleteAlias(req.params.name, req.params.alias);
     await app.hearth.recordAdmin({ action: 'alias_removed', model: req.params.name, ip: req.ip, detail: { alias: req.params.alias } });
@@ -177,7 +181,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   r.post('/models/:name/rollback', {
     schema: {
       tags: ['admin'], summary: 'Move production back to the version it pointed at before',
-      params: ModelParams, response: { ...errors(401, 404, 409, 503) },
+      params: ModelParams, response: { 200: RollbackSchema, ...errors(401, 404, 409, 503) },
     },
   }, async (req) => {
     const { name } = req.params;
@@ -189,7 +193,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   r.patch('/models/:name/versions/:version/settings', {
     schema: {
       tags: ['admin'], summary: 'Change serving settings (batching, instances, threads, cache, placement) without a restart',
-      params: VersionParams, body: VersionSettingsPatchSchema, response: { ...errors(400, 401, 404) },
+      params: VersionParams, body: VersionSettingsPatchSchema, response: { 200: SettingsChangedSchema, ...errors(400, 401, 404) },
     },
   }, async (req) => {
     const { name, version } = req.params;
@@ -207,7 +211,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['admin'], summary: `${action === 'load' ? 'Load and warm' : 'Unload'} a version`,
         description: action === 'unload' ? 'Waits for its queued and running requests. The production version is refused (409): move production first.' : undefined,
-        params: VersionParams, response: { ...errors(401, 404, 409, 503) },
+        params: VersionParams, response: { 200: VersionStateSchema, ...errors(401, 404, 409, 503) },
       },
     }, async (req) => {
       const { name, version } = req.params as { name: string; version: number };
@@ -257,7 +261,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         models: Type.Optional(Type.Union([Type.Null(), Type.Array(Type.String(), { minItems: 1 })])),
         expiresAt: Type.Optional(Type.Union([Type.Null(), Type.Integer({ description: 'ms since the epoch' })])),
       }, { additionalProperties: false }),
-      response: { 201: Type.Object({ id: Type.String(), key: Type.String(), record: KeySchema }), ...errors(400, 401) },
+      response: { 201: CreatedKeySchema, ...errors(400, 401) },
     },
   }, async (req, reply) => {
     const { key, record } = keys.create(req.body);

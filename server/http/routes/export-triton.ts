@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { tritonExport } from '../../triton/export.js';
 import { tarStream } from '../../triton/tar.js';
 import { processingOf } from './processing.js';
-import { errors } from './schemas.js';
+import { Bytes, content, errors } from './schemas.js';
 
 /** GET /admin/v1/export/triton: the registry as a Triton model repository, streamed as a tar archive. */
 export async function exportTritonRoutes(app: FastifyInstance): Promise<void> {
@@ -21,7 +21,10 @@ export async function exportTritonRoutes(app: FastifyInstance): Promise<void> {
       querystring: Type.Object({
         model: Type.Optional(Type.Array(Type.String(), { description: 'models to export (repeat the parameter); default: all' })),
       }),
-      response: { ...errors(400, 401, 404) },
+      response: {
+        200: content('The registry as a Triton model repository, in a tar archive', { 'application/x-tar': Bytes }),
+        ...errors(400, 401, 404),
+      },
     },
   }, async (req, reply) => {
     const names = req.query.model?.length ? [...new Set(req.query.model)] : registry.listModels().map((m) => m.name);

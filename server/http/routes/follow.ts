@@ -5,31 +5,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { conflict } from '../errors.js';
 import { errors } from './schemas.js';
+import { FollowStateSchema, InstanceSchema, ModelFileAnswer } from './follow-schemas.js';
+import { ExportedKeysSchema } from './admin-schemas.js';
 import { createFollower, NOT_FOLLOWING, type Follower } from '../../follow/follower.js';
 import { followMetrics } from '../../follow/metrics.js';
 import { instanceId } from '../../follow/instance.js';
 import { RemovedBlobs } from '../../follow/removed-blobs.js';
 import { followTransport } from '../../follow/transport-config.js';
-
-const FollowStateSchema = Type.Object({
-  following: Type.Boolean(),
-  leader: Type.Union([Type.String(), Type.Null()], { description: 'The leader this server mirrors; null when it is not a follower.' }),
-  intervalMs: Type.Union([Type.Integer(), Type.Null()]),
-  lastSyncAt: Type.Union([Type.Number(), Type.Null()], { description: 'When the registry last matched the leader (ms since the epoch).' }),
-  lastAttemptAt: Type.Union([Type.Number(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()], { description: 'Why the latest sync fell short; null when it mirrored everything.' }),
-  lag: Type.Union([Type.Number(), Type.Null()], { description: 'Milliseconds since the registry last matched the leader.' }),
-  lastChanges: Type.Array(Type.String()),
-  syncs: Type.Integer(),
-  leaderInstanceId: Type.Union([Type.String(), Type.Null()], { description: 'The leader\'s instance id as recorded on first contact.' }),
-  hold: Type.Union([Type.Object({
-    id: Type.String({ description: 'Quote it to confirm: POST /admin/v1/follow/confirm {"hold": id}.' }),
-    reason: Type.Union([Type.Literal('leader-changed'), Type.Literal('removals')]),
-    message: Type.String(),
-    since: Type.Number(),
-    removals: Type.Array(Type.String()),
-  }), Type.Null()], { description: 'Set while mirroring is stopped until the operator confirms.' }),
-});
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Loading, unloading and resetting a circuit change this process's runtime state, not the registry: a follower may. */
@@ -45,7 +27,7 @@ async function followRoutes(app: FastifyInstance, opts: { follower: Follower | n
       tags: ['admin'], summary: 'The model file of a version (how a follower copies the registry)',
       description: 'The bytes as registered, application/octet-stream; the X-Hearth-Sha256 header carries their SHA-256.',
       params: Type.Object({ name: Type.String(), version: Type.Integer({ minimum: 1 }) }),
-      response: { ...errors(401, 404) },
+      response: { 200: ModelFileAnswer, ...errors(401, 404) },
     },
   }, async (req, reply) => {
     const v = registry.getVersion(req.params.name, req.params.version);
@@ -62,7 +44,7 @@ async function followRoutes(app: FastifyInstance, opts: { follower: Follower | n
     config: { access: 'follow' },
     schema: {
       tags: ['admin'], summary: 'API keys with their SHA-256 hashes (never the keys), for a follower to mirror',
-      response: { ...errors(401) },
+      response: { 200: ExportedKeysSchema, ...errors(401) },
     },
   }, async () => ({ keys: app.hearth.keys.exportHashed() }));
 
@@ -98,7 +80,7 @@ async function followRoutes(app: FastifyInstance, opts: { follower: Follower | n
     config: { access: 'follow' },
     schema: {
       tags: ['admin'], summary: 'This data directory\'s random instance id: a follower stops mirroring when its leader\'s changes',
-      response: { 200: Type.Object({ instanceId: Type.String() }), ...errors(401) },
+      response: { 200: InstanceSchema, ...errors(401) },
     },
   }, async () => ({ instanceId: instanceId(app.hearth.db) }));
 }

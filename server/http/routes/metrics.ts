@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onErrorHookHandler } from 'fastify';
 import { HttpError } from '../errors.js';
+import { content, errors, Text } from './schemas.js';
 import { reasonOf, type FailureReason } from '../../observability/index.js';
 import { QueueTimeoutError } from '../../runtime/scheduler.js';
 
@@ -53,6 +54,7 @@ export async function metricsRoutes(app: FastifyInstance): Promise<void> {
       tags: ['metrics'],
       summary: 'Prometheus metrics (text format 0.0.4)',
       description: 'Loopback clients need no key; LAN clients an API key with the "metrics" scope and no model list, or the admin token.',
+      response: { 200: content('The metrics, in Prometheus text format 0.0.4', { 'text/plain': Text }), ...errors(403) },
     },
   }, async (req, reply) => {
     if (req.apiKey?.models) throw new HttpError(403, 'The metrics cover every model; this key is limited to some. Make a key for Prometheus with "hearth key create NAME --scopes metrics".');

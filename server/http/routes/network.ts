@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { NetworkPatchSchema, RateLimitSchema } from '../net/settings.js';
 import { errors } from './schemas.js';
 
@@ -39,6 +39,9 @@ const NetworkViewSchema = Type.Object({
   }),
   interfaces: Type.Array(Type.Object({ name: Type.String(), address: Type.String(), family: Type.String(), internal: Type.Boolean() })),
 });
+
+/** GET and PUT /admin/v1/network answer this; the CLI reads it as this type. */
+export type NetworkView = Static<typeof NetworkViewSchema>;
 
 /** The network policy over the admin API: `GET`/`PUT /admin/v1/network`, and per-key rate limits. */
 export async function networkRoutes(app: FastifyInstance): Promise<void> {

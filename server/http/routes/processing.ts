@@ -15,7 +15,7 @@ import type { ProcessingSpec } from '../../processing/spec.js';
 import { MAX_ASSET_BYTES, ProcessingStore } from '../../processing/store.js';
 import { loadTokenizer } from '../../processing/text.js';
 import type { ModelVersion } from '../../registry/registry.js';
-import { errors } from './schemas.js';
+import { Bytes, content, errors } from './schemas.js';
 
 type Processed = ModelVersion & { processing: ProcessingSpec };
 
@@ -108,7 +108,15 @@ export async function processingAdminRoutes(parent: FastifyInstance): Promise<vo
     schema: {
       tags: ['admin'], summary: 'Set a version\'s pre- and post-processing (once; it never changes after)',
       description: 'Body: a spec as JSON, e.g. {"preset": "imagenet", "output": {"k": 3}}. 409 when the version already has one.',
-      params: Params, body: Type.Object({}, { additionalProperties: true }), response: { ...errors(400, 401, 404, 409) },
+      params: Params, body: Type.Object({}, { additionalProperties: true }),
+      response: {
+        200: Type.Object({
+          name: Type.String(), version: Type.Integer(),
+          processing: Type.Unknown({ description: 'the spec as stored (server/processing/spec.ts)' }),
+          missingAssets: Type.Array(Type.String(), { description: 'assets the spec names that are not attached yet; the version answers 503 until they are' }),
+        }),
+        ...errors(400, 401, 404, 409),
+      },
     },
   }, async (req) => {
     const v = registry.getVersion(req.params.name, req.params.version);
@@ -148,7 +156,7 @@ export async function processingAdminRoutes(parent: FastifyInstance): Promise<vo
 
   r.get('/models/:name/versions/:version/assets/:key', {
     config: { access: 'follow' },
-    schema: { tags: ['admin'], summary: 'Download one asset', params: Type.Object({ name: Type.String(), version: Type.Integer({ minimum: 1 }), key: Type.String() }), response: { ...errors(401, 404) } },
+    schema: { tags: ['admin'], summary: 'Download one asset', params: Type.Object({ name: Type.String(), version: Type.Integer({ minimum: 1 }), key: Type.String() }), response: { 200: content('The asset as attached', { 'application/octet-stream': Bytes }), ...errors(401, 404) } },
   }, async (req, reply) => {
     const v = registry.getVersion(req.params.name, req.params.version);
     const content = store.read(v, req.params.key);

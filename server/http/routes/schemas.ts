@@ -1,9 +1,31 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { DATATYPES } from '../../protocol/tensor.js';
 
 /** Every error the API returns. */
 export const ErrorSchema = Type.Object({ error: Type.String() }, { $id: 'Error', description: 'What went wrong and what to do.' });
 export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('Error')]));
+
+/**
+ * An answer with an empty body (its status says it all): documented with no content (type null),
+ * sent as `reply.send()`, which Fastify never serialises.
+ */
+export const noBody = (description: string) => Type.Unsafe<undefined>({ type: 'null', description });
+
+/** The readiness probes' 400: not ready, with no body; or, as on any route, a bad request with its error. */
+export const notReady = Type.Ref('Error', { description: 'Not ready (no body); or a bad request ({"error": …})' });
+
+/** Text, or bytes of a file, in a body that is not JSON. */
+export const Text = Type.String();
+export const Bytes = Type.String({ format: 'binary' });
+
+/**
+ * An answer documented by its media types, for bodies that are not (only) JSON: files, streams,
+ * the metrics text. Fastify serialises only objects, through the schema of the reply's media type.
+ */
+export const content = (description: string, media: Record<string, TSchema>) => ({
+  description,
+  content: Object.fromEntries(Object.entries(media).map(([type, schema]) => [type, { schema }])),
+});
 
 export const TensorSpecSchema = Type.Object({
   name: Type.String(),
@@ -55,6 +77,13 @@ export const InferResponseSchema = Type.Object({
   id: Type.Optional(Type.String()),
   parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   outputs: Type.Array(InferTensorSchema),
+});
+
+/** JSON, or with Triton's binary extension the JSON header followed by the raw output bytes. */
+export const InferAnswer = content('The outputs: JSON, or with binary outputs the JSON header (its length in the ' +
+  'Inference-Header-Content-Length header) followed by the raw tensor bytes', {
+  'application/json': InferResponseSchema,
+  'application/octet-stream': Bytes,
 });
 
 const Duration = Type.Object({ count: Type.Integer(), ns: Type.Integer() });

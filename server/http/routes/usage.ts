@@ -8,6 +8,9 @@ import { AuditChainRefused } from '../../usage/chain-guard.js';
 import { CHECKPOINT_FILE } from '../../usage/checkpoint-file.js';
 import { exportBundle, exportUsage, pruneBefore, queryUsage, summarizeUsage } from '../../usage/index.js';
 import { errors } from './schemas.js';
+import {
+  AuditBundleAnswer, AuditKeySchema, PruneResultSchema, UsageAnswer, UsageSummarySchema,
+} from './usage-schemas.js';
 
 /** A time bound as ms since the epoch or an ISO 8601 date; a bad one is the client's mistake. */
 export function parseTime(name: string, value: string | undefined): number | undefined {
@@ -46,7 +49,7 @@ export async function usageRoutes(app: FastifyInstance): Promise<void> {
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
         beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })),
       }),
-      response: { ...errors(400, 401) },
+      response: { 200: UsageAnswer, ...errors(400, 401) },
     },
   }, async (req, reply) => {
     const q = req.query;
@@ -65,7 +68,7 @@ export async function usageRoutes(app: FastifyInstance): Promise<void> {
     schema: {
       tags: ['admin'], summary: 'Requests, errors, compute seconds and bytes per API key or per model, for chargeback',
       querystring: Type.Object({ ...RangeQuery, by: Type.Optional(Type.Union([Type.Literal('key'), Type.Literal('model')])) }),
-      response: { ...errors(400, 401) },
+      response: { 200: UsageSummarySchema, ...errors(400, 401) },
     },
   }, async (req) => {
     const range = { from: parseTime('from', req.query.from), to: parseTime('to', req.query.to) };
@@ -77,7 +80,7 @@ export async function usageRoutes(app: FastifyInstance): Promise<void> {
     schema: {
       tags: ['admin'], summary: 'Delete records older than a time; what remains still verifies',
       body: Type.Object({ before: Type.String({ description: 'ms since the epoch or ISO 8601' }) }, { additionalProperties: false }),
-      response: { ...errors(400, 401) },
+      response: { 200: PruneResultSchema, ...errors(400, 401) },
     },
   }, async (req) => {
     const before = parseTime('before', req.body.before) as number;
@@ -88,14 +91,14 @@ export async function usageRoutes(app: FastifyInstance): Promise<void> {
   });
 
   r.get('/audit/key', {
-    schema: { tags: ['admin'], summary: 'The public key that signs audit checkpoints, and its fingerprint to pin' },
+    schema: { tags: ['admin'], summary: 'The public key that signs audit checkpoints, and its fingerprint to pin', response: { 200: AuditKeySchema, ...errors(401) } },
   }, async () => ({ fingerprint: signingKey.fingerprint, publicKeyPem: signingKey.publicKeyPem }));
 
   r.get('/audit/export', {
     schema: {
       tags: ['admin'], summary: 'An audit bundle (JSON Lines) that `hearth audit verify` checks offline',
       querystring: Type.Object(RangeQuery),
-      response: { ...errors(400, 401, 409) },
+      response: { 200: AuditBundleAnswer, ...errors(400, 401, 409) },
     },
   }, async (req, reply) => {
     const range = { from: parseTime('from', req.query.from), to: parseTime('to', req.query.to) };

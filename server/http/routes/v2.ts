@@ -16,7 +16,7 @@ import { inferProcessed, wantsTensors } from './processing.js';
 import { usageOnSend } from './usage-hook.js';
 import { VERSION } from '../../base/version.js';
 import {
-  errors, InferRequestSchema, InferResponseSchema, ModelMetadataSchema, ModelParams,
+  errors, InferAnswer, InferRequestSchema, ModelMetadataSchema, ModelParams, noBody, notReady,
   RepositoryIndexSchema, ServerMetadataSchema, StatsSchema, VersionParams,
 } from './schemas.js';
 import { errorMessage } from '../../base/message.js';
@@ -137,11 +137,11 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes }, (_req, body, done) => done(null, body));
 
     r.get('/v2/health/live', {
-      schema: { tags: ['inference'], summary: 'Liveness: 200 while the process serves' },
+      schema: { tags: ['inference'], summary: 'Liveness: 200 while the process serves', response: { 200: noBody('Live') } },
     }, async (_req, reply) => reply.code(200).send());
 
     r.get('/v2/health/ready', {
-      schema: { tags: ['inference'], summary: 'Readiness: 200 when every production version is loaded and warm, else 400' },
+      schema: { tags: ['inference'], summary: 'Readiness: 200 when every production version is loaded and warm, else 400', response: { 200: noBody('Ready'), 400: notReady } },
     }, async (_req, reply) => reply.code(serverReady(app) ? 200 : 400).send());
 
     r.get('/v2', {
@@ -165,7 +165,7 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
 
       r.get(`${base}/ready`, {
         config: { access: 'metadata' },
-        schema: { tags: ['inference'], summary: 'Model readiness: 200 when loaded and warm, else 400', params, response: { ...errors(401, 403, 404) } },
+        schema: { tags: ['inference'], summary: 'Model readiness: 200 when loaded and warm, else 400', params, response: { 200: noBody('Ready'), 400: notReady, ...errors(401, 403, 404) } },
       }, async (req, reply) => {
         const p = req.params as P;
         checkModelAccess(req, p.name);
@@ -181,7 +181,7 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
         validatorCompiler: () => () => true,
         schema: {
           tags: ['inference'], summary: 'Run an inference', params, body: InferRequestSchema,
-          response: { 200: InferResponseSchema, ...errors(400, 401, 403, 404, 413, 429, 503) },
+          response: { 200: InferAnswer, ...errors(400, 401, 403, 404, 413, 429, 503) },
         },
       }, async (req, reply) => {
         const p = req.params as P;
