@@ -1,7 +1,7 @@
 // Answers of the admin API: the route schemas, and the types the admin UI reads them as.
 import { Type, type Static } from '@sinclair/typebox';
 import { ProviderStatusSchema, SystemSnapshotSchema } from '../../hardware/types.js';
-import { CircuitSnapshotSchema } from '../../runtime/circuit.js';
+import { CircuitSnapshotSchema } from '../../runtime/circuit-schema.js';
 import { TensorSpecSchema } from './schemas.js';
 
 export const VersionSchema = Type.Object({
