@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ADMIN_TOKEN_FILE, loadOrCreateAdminToken } from './auth/admin-token.js';
 import { secureDataDir } from './db/data-dir.js';
@@ -44,7 +43,7 @@ export interface Services {
   /** Set once shutdown begins: readiness turns false and new work is refused. */
   draining: boolean;
   /** Writes an admin action to the audit log; resolves once it is committed. */
-  recordAdmin(event: AdminEvent): Promise<void>;
+  recordAdmin: (event: AdminEvent) => Promise<void>;
   adminToken: string;
   adminTokenFile: string | null;
   /** What start-up changed that the operator should know (modes tightened in the data dir). */

@@ -62,7 +62,7 @@ export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   try {
     return signingKeyFrom(createPrivateKey(readFileSync(file)));
   } catch (error) {
-    if (!isNotFound(error)) throw new Error(`cannot read the audit signing key ${file}: ${message(error)}`);
+    if (!isNotFound(error)) throw new Error(`cannot read the audit signing key ${file}: ${message(error)}`, { cause: error });
   }
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -36,7 +36,7 @@ describe('the server log', () => {
     const admin = services.adminToken;
     const created = await app.inject({ method: 'POST', url: '/admin/v1/keys', headers: bearer(admin), payload: { name: 'app' } });
     expect(created.statusCode).toBe(201);
-    const key = created.json().key as string;
+    const key = created.json<{ key: string }>().key;
     const revokedKey = (await app.inject({ method: 'POST', url: '/admin/v1/keys', headers: bearer(admin), payload: { name: 'old' } })).json() as { id: string; key: string };
     await app.inject({ method: 'DELETE', url: `/admin/v1/keys/${revokedKey.id}`, headers: bearer(admin) });
     const typo = `${key.slice(0, -1)}${key.endsWith('a') ? 'b' : 'a'}`;

@@ -49,7 +49,7 @@ interface Watched {
 function watch(child: ChildProcessByStdio<null, Readable, Readable>): Watched {
   let out = '';
   let err = '';
-  const exited = once(child, 'exit');
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   return {
