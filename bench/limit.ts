@@ -2,6 +2,7 @@
 // Each session runs in a worker thread of this one process, as Hearth's do, so that several
 // sessions can use several cores. Usage: node dist/bench/limit.js '<LimitRequest JSON>'
 // Prints one line of JSON: LimitTrialResult[].
+import { once } from 'node:events';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { sampleValues } from './bodies.js';
@@ -44,22 +45,24 @@ async function workerMain(init: WorkerInit): Promise<void> {
   const count = shape.reduce((a, b) => a * b, 1);
   const feeds = { [init.input]: new ort.Tensor('float32', sampleValues(count), shape) };
   for (let i = 0; i < 3; i++) await session.run(feeds);
+  // Listening before 'ready' goes out, so the go message cannot be missed; a failed run rejects
+  // workerMain (and fails the worker) instead of being dropped by an event listener.
+  const go = once(port, 'message') as Promise<[number]>;
   port.postMessage('ready');
-  port.once('message', async (seconds: number) => {
-    const latencies: number[] = [];
-    const start = process.hrtime.bigint();
-    const end = start + BigInt(Math.round(seconds * 1e9));
-    let now = start;
-    while (now < end) {
-      const t = now;
-      await session.run(feeds);
-      now = process.hrtime.bigint();
-      latencies.push(Number(now - t) / 1e6);
-    }
-    const done: WorkerDone = { runs: latencies.length, elapsedS: Number(now - start) / 1e9, latenciesMs: Float64Array.from(latencies) };
-    port.postMessage(done);
-    await session.release();
-  });
+  const [seconds] = await go;
+  const latencies: number[] = [];
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(Math.round(seconds * 1e9));
+  let now = start;
+  while (now < end) {
+    const t = now;
+    await session.run(feeds);
+    now = process.hrtime.bigint();
+    latencies.push(Number(now - t) / 1e6);
+  }
+  const done: WorkerDone = { runs: latencies.length, elapsedS: Number(now - start) / 1e9, latenciesMs: Float64Array.from(latencies) };
+  port.postMessage(done);
+  await session.release();
 }
 
 async function trial(req: LimitRequest, config: LimitConfig): Promise<LimitTrialResult> {

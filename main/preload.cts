@@ -8,6 +8,7 @@
 import type { ExportKind, ExportQuery, HearthDesktopApi, ServerStatus } from './api.js';
 import type { PreloadElectron } from './electron-types.js';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a sandboxed preload is CommonJS and may only require('electron')
 const { contextBridge, ipcRenderer } = require('electron') as PreloadElectron;
 
 // Same strings as IPC in main/api.ts.

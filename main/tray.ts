@@ -2,9 +2,9 @@ import type { ServerStatus } from './api.js';
 import type { MenuItemOptions } from './electron-types.js';
 
 export interface TrayActions {
-  open(): void;
-  restart(): void;
-  quit(): void;
+  open: () => void;
+  restart: () => void;
+  quit: () => void;
 }
 
 /** One line for the tray tooltip and the menu's first (disabled) item. */

@@ -64,7 +64,7 @@ class OldServer {
     const text = await res.text();
     const parsed = (text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text) as Json;
     if (res.status === 404 && typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) &&
-      /^(No endpoint|Route) /.test(String(parsed.error ?? parsed.message ?? ''))) return undefined;
+      /^(No endpoint|Route) /.test(typeof (parsed.error ?? parsed.message) === 'string' ? (parsed.error ?? parsed.message) as string : '')) return undefined;
     return { status: res.status, body: parsed };
   }
 
@@ -90,6 +90,12 @@ class OldServer {
     if (code !== 0) throw new Error(`the old server stopped with ${code}`);
   }
 }
+
+/** A field that must be a string in the server's answer. */
+const text = (value: Json | undefined): string => {
+  if (typeof value !== 'string') throw new Error(`expected a string, got ${JSON.stringify(value)}`);
+  return value;
+};
 
 const field = (value: Json | undefined, key: string): Json | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? value[key] : undefined;
@@ -125,8 +131,8 @@ async function fill(server: OldServer): Promise<Record<string, Json>> {
   const keys: Json[] = [];
   const makeKey = async (body: Json) => {
     const made = await server.ok('POST', '/admin/v1/keys', body);
-    const id = String(field(made, 'id'));
-    keys.push({ id, key: String(field(made, 'key')), name: String(field(body, 'name')) });
+    const id = text(field(made, 'id'));
+    keys.push({ id, key: text(field(made, 'key')), name: text(field(body, 'name')) });
     return id;
   };
   const irisKey = await makeKey({ name: 'clinic app', scopes: ['infer', 'metadata'], models: ['iris'] });
@@ -138,7 +144,7 @@ async function fill(server: OldServer): Promise<Record<string, Json>> {
   if (await server.ok('PUT', '/admin/v1/uptime/target', { target: 0.995 }) === undefined) skipped.push('uptime target');
 
   // Inference records: each key, a call without a key (loopback may), and one a bad input fails.
-  const [clinic, reports] = keys.map((k) => `Bearer ${String(field(k, 'key'))}`);
+  const [clinic, reports] = keys.map((k) => `Bearer ${text(field(k, 'key'))}`);
   const answers: Record<string, Json> = {};
   for (const [i, row] of [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]].entries()) {
     const r = await server.call('POST', '/v2/models/iris/infer', features(row), clinic);

@@ -48,7 +48,7 @@ export interface Services {
   /** Set once shutdown begins: readiness turns false and new work is refused. */
   draining: boolean;
   /** Writes an admin action to the audit log; resolves once it is committed. */
-  recordAdmin(event: AdminEvent): Promise<void>;
+  recordAdmin: (event: AdminEvent) => Promise<void>;
   adminToken: string;
   adminTokenFile: string | null;
   /** What start-up changed that the operator should know (modes tightened in the data dir). */

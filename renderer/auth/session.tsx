@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { HearthDesktopApi } from '../../main/api.js';
 import { createClient, type ApiClient } from '../api/client.js';
 import { desktopApi } from './desktop.js';
@@ -14,8 +14,8 @@ export interface Session {
   client: ApiClient | null;
   desktop: HearthDesktopApi | undefined;
   /** Checks the token against the server; resolves to an error message, or null when signed in. */
-  signIn(token: string): Promise<string | null>;
-  signOut(message?: string): void;
+  signIn: (token: string) => Promise<string | null>;
+  signOut: (message?: string) => void;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -47,22 +47,20 @@ export function SessionProvider({ children, desktop = desktopApi(), store = sess
     return saved ? { status: 'signed-in', token: saved } : { status: 'signed-out' };
   });
 
-  const current = useRef<string | null>(null);
-  current.current = state.status === 'signed-in' ? state.token : null;
-
-  const loadDesktopToken = useCallback(() => {
+  /** Asks the preload for the token; `refused` is the token the server just refused, if any. */
+  const loadDesktopToken = useCallback((refused: string | null) => {
     if (!desktop) return;
     desktop.getAdminToken().then(
       (token) => {
         // Refused twice with the same token: asking again would loop, so let the admin sign in by hand.
-        if (token === current.current) setState({ status: 'signed-out', message: 'The server did not accept the desktop app\'s admin token. Sign in with the token from the data folder.' });
+        if (token === refused) setState({ status: 'signed-out', message: 'The server did not accept the desktop app\'s admin token. Sign in with the token from the data folder.' });
         else setState({ status: 'signed-in', token });
       },
       () => setState({ status: 'signed-out', message: 'The desktop app could not read the admin token. Sign in with it instead.' }),
     );
   }, [desktop]);
 
-  useEffect(loadDesktopToken, [loadDesktopToken]);
+  useEffect(() => loadDesktopToken(null), [loadDesktopToken]);
 
   const signOut = useCallback((message?: string) => {
     store.clear();
@@ -73,7 +71,7 @@ export function SessionProvider({ children, desktop = desktopApi(), store = sess
   const client = useMemo(() => token === null ? null : createClient({
     token,
     // The desktop's token can change when the server restarts with a new data dir: ask again.
-    onUnauthorized: desktop ? loadDesktopToken : () => signOut('The server did not accept the admin token. Sign in again.'),
+    onUnauthorized: desktop ? () => loadDesktopToken(token) : () => signOut('The server did not accept the admin token. Sign in again.'),
   }), [token, desktop, loadDesktopToken, signOut]);
 
   const signIn = useCallback(async (input: string): Promise<string | null> => {

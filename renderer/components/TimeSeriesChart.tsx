@@ -25,13 +25,20 @@ interface ChartProps {
 export function TimeSeriesChart({ data, series, format, description, height = 220 }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const latest = useRef(data);
-  latest.current = data;
+  // The latest props, for the chart built below. It is rebuilt only when what it draws changes
+  // (seriesKey, height), not for an equal series array or a new format function from a caller.
+  // Written in an effect (declared first, so it runs first), never during render.
+  const latest = useRef({ data, series, format });
+  useEffect(() => {
+    latest.current = { data, series, format };
+  });
 
   const seriesKey = series.map((s) => `${s.label}:${s.color}:${s.dash ? 1 : 0}`).join('|');
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    const { series } = latest.current;
+    const format = (value: number) => latest.current.format(value);
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
@@ -56,7 +63,7 @@ export function TimeSeriesChart({ data, series, format, description, height = 22
         })),
       ],
     };
-    const u = new uPlot(opts, latest.current, el);
+    const u = new uPlot(opts, latest.current.data, el);
     plot.current = u;
     const resize = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
     resize.observe(el);
@@ -65,8 +72,6 @@ export function TimeSeriesChart({ data, series, format, description, height = 22
       u.destroy();
       plot.current = null;
     };
-    // format is a module-level function in every caller; series identity is captured by seriesKey.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [seriesKey, height]);
 
   useEffect(() => {

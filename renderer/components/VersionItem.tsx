@@ -23,6 +23,10 @@ function Specs({ title, specs }: { title: string; specs: readonly TensorSpec[] }
   );
 }
 
+/** A serving setting as text; the schema types settings as unknown, so anything but a scalar shows the default. */
+const setting = (value: unknown, fallback: string): string =>
+  typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
+
 function MetadataValue({ value }: { value: unknown }) {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return <>{String(value)}</>;
   return <code>{JSON.stringify(value)}</code>;
@@ -74,7 +78,7 @@ export function VersionItem({ v, actions, busy }: { v: ModelVersion; actions: Ve
           {metadata.map(([k, value]) => <div key={k}><dt>{k}</dt><dd><MetadataValue value={value} /></dd></div>)}
         </dl>
         <p className="hint">
-          Serving: batching {v.settings.dynamicBatching ? 'on' : 'off'}, {String(v.settings.instances ?? 1)} instance(s), placement {String(v.settings.placement ?? 'auto')}.
+          Serving: batching {v.settings.dynamicBatching ? 'on' : 'off'}, {setting(v.settings.instances, '1')} instance(s), placement {setting(v.settings.placement, 'auto')}.
         </p>
         {v.aliases.length === 0 ? (
           <button type="button" className="btn btn-danger-quiet" disabled={busy} onClick={() => actions.remove(v)}>Delete version {v.version}</button>

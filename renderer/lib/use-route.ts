@@ -1,4 +1,4 @@
-import { useCallback, useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
 import { parseRoute, routePath, type Route } from './routes.js';
 
 const BASE = import.meta.env.BASE_URL;
@@ -23,7 +23,7 @@ export function navigate(route: Route): void {
 export function useRoute(): [Route, (route: Route) => void] {
   const pathname = useSyncExternalStore(subscribe, () => window.location.pathname);
   const route = parseRoute(pathname, BASE);
-  return [route, useCallback(navigate, [])];
+  return [route, navigate];
 }
 
 export const hrefOf = (route: Route): string => routePath(route, BASE);

@@ -125,11 +125,12 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedKey) => void }) {
   );
 }
 
-function KeyTable({ list }: { list: ApiKeyRecord[] }) {
+/** `asOf`: when the list was fetched; statuses and "last used" are as of then (render stays pure). */
+function KeyTable({ list, asOf }: { list: ApiKeyRecord[]; asOf: number }) {
   const client = useClient();
   const queryClient = useQueryClient();
   const { ask, dialog } = useConfirm();
-  const now = Date.now();
+  const now = asOf;
   const revoke = (k: ApiKeyRecord) => ask({
     title: `Revoke “${k.name}”?`,
     body: <p>Applications using this key are refused from their next request. A revoked key cannot be turned back on; create a new one instead.</p>,
@@ -190,7 +191,7 @@ export function KeysPage() {
           isEmpty={(l) => l.length === 0}
           empty={<EmptyState title="No API keys yet">Applications on other machines need a key. Create one above for each application.</EmptyState>}
         >
-          {(l) => <KeyTable list={l} />}
+          {(l) => <KeyTable list={l} asOf={list.dataUpdatedAt} />}
         </QueryView>
       </Card>
     </div>

@@ -40,7 +40,7 @@ function pinnedConnection(fingerprint: string, host: string, port: number) {
       }
       finish(null, socket);
     });
-    socket.once('error', (err) => finish(err, socket));
+    socket.once('error', (err: Error) => finish(err, socket));
     return undefined;
   };
 }

@@ -1,7 +1,19 @@
-import { Tokenizer } from '@huggingface/tokenizers';
+import { Tokenizer as TokenizerClass } from '@huggingface/tokenizers';
 import { badRequest } from '../base/errors.js';
+import { errorMessage } from '../base/message.js';
 import type { Signature, Tensor } from '../protocol/tensor.js';
 import type { TextInput } from './spec.js';
+
+/**
+ * The part of the library's Tokenizer used here. Its published .d.ts files import each other
+ * without file extensions, which NodeNext resolution cannot follow, so the class comes through
+ * untyped; this names what is relied on.
+ */
+interface Tokenizer {
+  encode(text: string, options?: { return_token_type_ids?: boolean }): { ids: number[]; token_type_ids?: number[] };
+  token_to_id(token: string): number | undefined;
+}
+const TokenizerCtor = TokenizerClass as unknown as new (json: object, config: object) => Tokenizer;
 
 export interface LoadedTokenizer {
   tokenizer: Tokenizer;
@@ -21,10 +33,10 @@ export async function loadTokenizer(bytes: Buffer, input: Pick<TextInput, 'asset
   }
   let tokenizer: Tokenizer;
   try {
-    tokenizer = new Tokenizer(json, {});
+    tokenizer = new TokenizerCtor(json, {});
     tokenizer.encode('check');
   } catch (err) {
-    throw badRequest(`The asset "${input.asset}" is not a tokenizer.json this server can use: ${err instanceof Error ? err.message : String(err)}`);
+    throw badRequest(`The asset "${input.asset}" is not a tokenizer.json this server can use: ${errorMessage(err)}`);
   }
   const padFromFile = typeof json.padding?.pad_id === 'number' ? json.padding.pad_id : undefined;
   const padId = padFromFile ?? tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;

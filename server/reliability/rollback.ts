@@ -5,7 +5,7 @@ import type { AdminEvent } from '../usage/types.js';
 export interface RollbackDeps {
   registry: Registry;
   models: ModelManager;
-  recordAdmin(event: AdminEvent): Promise<void>;
+  recordAdmin: (event: AdminEvent) => Promise<void>;
 }
 
 export interface RollbackResult {

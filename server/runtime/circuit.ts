@@ -1,7 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
 import { HearthError } from '../base/errors.js';
-
-export type CircuitState = 'closed' | 'open' | 'half_open';
+import type { CircuitSnapshot, CircuitState } from './circuit-schema.js';
 
 export interface CircuitSettings {
   /** Failures in a row that open the circuit; 0 never opens it. */
@@ -9,18 +7,6 @@ export interface CircuitSettings {
   /** How long it stays open before one trial request is let through. */
   cooldownMs: number;
 }
-
-export const CircuitSnapshotSchema = Type.Object({
-  state: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),
-  consecutiveFailures: Type.Integer(),
-  threshold: Type.Integer({ description: 'failures in a row that open it; 0: never' }),
-  cooldownMs: Type.Integer(),
-  opened: Type.Integer({ description: 'times it has opened since the server started' }),
-  openedAt: Type.Union([Type.Number(), Type.Null()]),
-  retryAfterMs: Type.Integer({ description: 'until a trial request is let through; 0 unless open' }),
-  lastFailure: Type.Union([Type.String(), Type.Null()]),
-});
-export type CircuitSnapshot = Static<typeof CircuitSnapshotSchema>;
 
 /** The fast 503 of an open circuit; it never reached a worker. */
 export class CircuitOpenError extends HearthError {}

@@ -15,7 +15,7 @@ export interface PlacementResolverDeps {
   budgets: Record<string, DeviceBudget>;
   maxLoadedVersions: number;
   /** A version asked for a device it cannot have and runs on the CPU instead. */
-  onFallback(v: { name: string; version: number; requested: string }, reason: string): void;
+  onFallback: (v: { name: string; version: number; requested: string }, reason: string) => void;
 }
 
 /** Where each version runs, from its `placement` setting and what the hardware monitor has found. */

@@ -1,7 +1,8 @@
 import type { ModelVersion } from '../registry/registry.js';
 import type { VersionSettings } from '../registry/settings.js';
 import { ExecutionError, QueueTimeoutError } from './scheduler.js';
-import { CircuitBreaker, type CircuitSettings, type CircuitSnapshot } from './circuit.js';
+import { CircuitBreaker, type CircuitSettings } from './circuit.js';
+import type { CircuitSnapshot } from './circuit-schema.js';
 import { errorMessage } from '../base/message.js';
 
 /** How one inference request on a version ended, as the rollout guard sees it (not for the client's own failures). */

@@ -63,7 +63,7 @@ export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   try {
     return signingKeyFrom(createPrivateKey(readFileSync(file)));
   } catch (error) {
-    if (!isNotFound(error)) throw new Error(`cannot read the audit signing key ${file}: ${errorMessage(error)}`);
+    if (!isNotFound(error)) throw new Error(`cannot read the audit signing key ${file}: ${errorMessage(error)}`, { cause: error });
   }
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -196,7 +196,7 @@ class Verifier {
     try {
       if (this.options.publicKeyPem !== undefined) pins.push(fingerprint(this.options.publicKeyPem));
     } catch (error) {
-      return fail(`the pinned public key is unusable: ${error instanceof Error ? error.message : error}`);
+      return fail(`the pinned public key is unusable: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (this.options.fingerprint !== undefined) pins.push(normalizeFingerprint(this.options.fingerprint));
     for (const pin of pins) {
@@ -312,9 +312,9 @@ class Verifier {
   private end(e: Record<string, unknown>, fail: (reason: string, seq?: number) => Failure): Failure | null {
     const { signature, ...payload } = e;
     if (!isSignature(signature)) return fail('end: signature is malformed');
-    if (e.count !== this.count) return fail(`end: count says ${e.count} records, the bundle holds ${this.count}`);
+    if (e.count !== this.count) return fail(`end: count says ${String(e.count)} records, the bundle holds ${this.count}`);
     if (e.firstSeq !== this.firstSeq || e.lastSeq !== this.lastSeq) {
-      return fail(`end: the signed range ${e.firstSeq}..${e.lastSeq} differs from the records ${this.firstSeq}..${this.lastSeq}`);
+      return fail(`end: the signed range ${String(e.firstSeq)}..${String(e.lastSeq)} differs from the records ${this.firstSeq}..${this.lastSeq}`);
     }
     if (e.lastHash !== this.chainHash) return fail('end: lastHash does not match the last record', this.lastSeq ?? undefined);
     if (this.count > 0 && this.lastType !== 'checkpoint') {

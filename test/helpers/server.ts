@@ -45,5 +45,7 @@ export const post = (url: string, body: unknown, headers: Record<string, string>
 
 export const upload = (server: TestServer, name: string, bytes: Uint8Array, query = '') =>
   server.admin(`/admin/v1/models/${encodeURIComponent(name)}/versions${query}`, {
-    method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes,
+    // The cast is for the DOM's fetch types (the renderer's tests see those), which take only views
+    // of an ArrayBuffer; Node's fetch takes any Uint8Array, and no model here sits in shared memory.
+    method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes as Uint8Array<ArrayBuffer>,
   });

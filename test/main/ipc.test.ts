@@ -11,7 +11,7 @@ function setup() {
   const ipcMain = new FakeIpcMain();
   const calls: string[] = [];
   const exports: Array<[ExportKind, ExportQuery]> = [];
-  const running: ServerStatus = { state: 'running', pid: 42, restarts: 1, lastExit: null, nextStartAt: null };
+  const running: ServerStatus = { state: 'running', pid: 42, restarts: 1, lastExit: null, nextStartAt: null, error: null };
   const dispose = registerBridge(ipcMain, ORIGIN, {
     getAdminToken: () => {
       calls.push('token');

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { compileFunction } from 'node:vm';
 import ts from 'typescript';
 
 const SOURCE = new URL('../../main/preload.cts', import.meta.url);
@@ -39,7 +40,7 @@ export function loadPreload(answer: (channel: string, args: unknown[]) => unknow
     throw new Error(`a sandboxed preload cannot require ${name}`);
   };
   const exports = {};
-  const run = new Function('require', 'process', 'exports', 'module', compilePreload()) as (...args: unknown[]) => void;
+  const run = compileFunction(compilePreload(), ['require', 'process', 'exports', 'module']) as (...args: unknown[]) => void;
   run(sandboxedRequire, {}, exports, { exports });
   return { required, exposed, invocations, ipcRenderer, events };
 }

@@ -8,6 +8,7 @@ const status = (state: ServerStatus['state'], pid: number | null = null): Server
   restarts: 0,
   lastExit: null,
   nextStartAt: null,
+  error: null,
 });
 
 function hearthApi(preload: ReturnType<typeof loadPreload>): HearthDesktopApi {

@@ -76,6 +76,6 @@ describe('the CLI confirms the server before sending the admin token', () => {
     expect((await fetch(`${real.url}/admin/v1/identity`)).status).toBe(400);
     const ok = await fetch(`${real.url}/admin/v1/identity?challenge=${'a'.repeat(43)}`);
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ server: 'hearth', proof: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await ok.json()).toMatchObject({ server: 'hearth', proof: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
   });
 });

@@ -113,7 +113,7 @@ export async function loadSiteCertificate(certFile: string, keyFile: string): Pr
   } catch {
     throw new ConfigError(`${certFile} is not a PEM certificate.`);
   }
-  let matches = false;
+  let matches: boolean;
   try {
     matches = x.checkPrivateKey(createPrivateKey(key));
   } catch {

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { SCOPES } from '../../auth/scopes.js';
 import { StringEnum } from '../../base/string-enum.js';
 import { ProviderStatusSchema, SystemSnapshotSchema } from '../../hardware/types.js';
-import { CircuitSnapshotSchema } from '../../runtime/circuit.js';
+import { CircuitSnapshotSchema } from '../../runtime/circuit-schema.js';
 import { TensorSpecSchema } from './schemas.js';
 
 export const VersionSchema = Type.Object({

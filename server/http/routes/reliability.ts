@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { badRequest } from '../errors.js';
 import { errors, ModelParams } from './schemas.js';
-import { CircuitSnapshotSchema } from '../../runtime/circuit.js';
+import { CircuitSnapshotSchema } from '../../runtime/circuit-schema.js';
 import { RolloutGuardSchema, WatchStatusSchema, type RolloutGuard } from '../../reliability/rollout-guard.js';
 
 const GuardBodySchema = Type.Object({

@@ -4,7 +4,8 @@ import type { FollowStatus } from '../../../renderer/api/types.js';
 import { FollowNotice } from '../../../renderer/components/FollowNotice.js';
 
 const base: FollowStatus = {
-  following: true, leader: 'https://10.0.0.11:8601', lastSyncAt: 1, lastError: null, lag: 0, leaderInstanceId: 'a'.repeat(32), hold: null,
+  following: true, leader: 'https://10.0.0.11:8601', intervalMs: 2000, lastSyncAt: 1, lastAttemptAt: 1, lastError: null, lag: 0,
+  lastChanges: [], syncs: 1, leaderInstanceId: 'a'.repeat(32), hold: null,
 };
 
 describe('FollowNotice', () => {

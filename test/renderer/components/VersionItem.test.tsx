@@ -10,7 +10,9 @@ const version = (over: Partial<ModelVersion>): ModelVersion => ({
   name: 'iris', version: 3, sha256: 'ab'.repeat(32), size: 2048, createdAt: 0, description: 'retrained',
   inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'label', datatype: 'INT64', shape: [-1] }],
   metadata: { dataset: 'q4', metrics: { acc: 0.97 } }, tags: ['candidate'], settings: { dynamicBatching: true, instances: 1, placement: 'auto' },
-  aliases: [], state: 'UNAVAILABLE', stateReason: 'not loaded', provider: null, ...over,
+  aliases: [], state: 'UNAVAILABLE', stateReason: 'not loaded', provider: null,
+  circuit: { state: 'closed', consecutiveFailures: 0, threshold: 5, cooldownMs: 30_000, opened: 0, openedAt: null, retryAfterMs: 0, lastFailure: null },
+  ...over,
 });
 
 const buttons = (html: string) => [...html.matchAll(/<button[^>]*>([^<]*)<\/button>/g)].map((m) => m[1]);

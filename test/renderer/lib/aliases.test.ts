@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { describeChange, rollbackTarget } from '../../../renderer/lib/aliases.js';
 
-const set = (version: number, alias = 'production') => ({ alias, version, action: 'set', reason: '', changedAt: 0 });
-const rollback = (version: number) => ({ alias: 'production', version, action: 'rollback', reason: '', changedAt: 0 });
+const set = (version: number, alias = 'production') => ({ alias, version, action: 'set' as const, reason: '', changedAt: 0 });
+const rollback = (version: number) => ({ alias: 'production', version, action: 'rollback' as const, reason: '', changedAt: 0 });
 
 describe('rollback target (as the server computes it)', () => {
   test('the version before the current one', () => {
@@ -21,7 +21,7 @@ describe('rollback target (as the server computes it)', () => {
   });
 
   test('history lines', () => {
-    expect(describeChange({ alias: 'production', version: 2, action: 'set', reason: 'demo seed', changedAt: 0 })).toBe('production → v2: demo seed');
+    expect(describeChange({ alias: 'production', version: 2, action: 'set' as const, reason: 'demo seed', changedAt: 0 })).toBe('production → v2: demo seed');
     expect(describeChange({ alias: 'production', version: 1, action: 'auto-rollback', reason: '', changedAt: 0 })).toBe('production → v1 (auto rollback)');
     expect(describeChange({ alias: 'canary', version: null, action: 'delete', reason: '', changedAt: 0 })).toBe('canary removed (delete)');
   });

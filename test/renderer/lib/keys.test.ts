@@ -26,13 +26,13 @@ describe('API key form', () => {
   });
 
   test('says what to fix first', () => {
-    expect(keyRequest({ name: ' ', scopes: ['infer'], models: [], expiry: 'never', date: '' }, NOW)).toMatchObject({ ok: false, error: expect.stringContaining('name') });
+    expect(keyRequest({ name: ' ', scopes: ['infer'], models: [], expiry: 'never', date: '' }, NOW)).toMatchObject({ ok: false, error: expect.stringContaining('name') as unknown });
     expect(keyRequest({ name: 'a', scopes: [], models: [], expiry: 'never', date: '' }, NOW)).toMatchObject({ ok: false, error: 'Pick at least one scope.' });
-    expect(keyRequest({ name: 'a', scopes: ['infer'], models: [], expiry: 'date', date: '2020-01-01' }, NOW)).toMatchObject({ ok: false, error: expect.stringContaining('passed') });
+    expect(keyRequest({ name: 'a', scopes: ['infer'], models: [], expiry: 'date', date: '2020-01-01' }, NOW)).toMatchObject({ ok: false, error: expect.stringContaining('passed') as unknown });
   });
 
   test('status: revoked wins over expired, expired at the expiry instant', () => {
-    const key = { id: 'k', name: 'k', scopes: ['infer'], models: null, createdAt: 0, expiresAt: NOW, revokedAt: null, lastUsedAt: null };
+    const key = { id: 'k', name: 'k', scopes: ['infer' as const], models: null, createdAt: 0, expiresAt: NOW, revokedAt: null, lastUsedAt: null };
     expect(keyStatus(key, NOW - 1)).toBe('active');
     expect(keyStatus(key, NOW)).toBe('expired');
     expect(keyStatus({ ...key, revokedAt: 1 }, NOW)).toBe('revoked');

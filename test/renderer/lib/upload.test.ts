@@ -26,8 +26,8 @@ describe('upload form', () => {
   });
 
   test('refuses metadata that is not a JSON object', () => {
-    expect(uploadRequest({ model: 'iris', description: '', tags: '', metadata: '{oops' })).toMatchObject({ ok: false, error: expect.stringContaining('not valid JSON') });
-    expect(uploadRequest({ model: 'iris', description: '', tags: '', metadata: '[1, 2]' })).toMatchObject({ ok: false, error: expect.stringContaining('JSON object') });
+    expect(uploadRequest({ model: 'iris', description: '', tags: '', metadata: '{oops' })).toMatchObject({ ok: false, error: expect.stringContaining('not valid JSON') as unknown });
+    expect(uploadRequest({ model: 'iris', description: '', tags: '', metadata: '[1, 2]' })).toMatchObject({ ok: false, error: expect.stringContaining('JSON object') as unknown });
     expect(uploadRequest({ model: 'bad name', description: '', tags: '', metadata: '' })).toMatchObject({ ok: false });
   });
 

@@ -51,7 +51,7 @@ describe('who may call what', () => {
         for (const address of ['127.0.0.1', LAN]) {
           const res = await call(method, url, headers, address, method === 'GET' || method === 'DELETE' ? undefined : {});
           expect(res.statusCode, `${what} ${method} ${url} from ${address}`).toBe(401);
-          expect(res.json().error, `${what} ${method} ${url}`).toMatch(message);
+          expect(res.json<{ error: string }>().error, `${what} ${method} ${url}`).toMatch(message);
         }
       }
     }
@@ -67,12 +67,12 @@ describe('who may call what', () => {
     const inf = await createKey(s, { name: 'inf', scopes: ['infer'] });
     const denied = await call('POST', '/v2/models/iris/infer', bearer(meta.key), LAN, IRIS_REQUEST);
     expect(denied.statusCode).toBe(403);
-    expect(denied.json().error).toMatch(/lacks the "infer" scope/);
+    expect(denied.json<{ error: string }>().error).toMatch(/lacks the "infer" scope/);
     expect((await call('GET', '/v2/models/iris', bearer(meta.key), LAN)).statusCode).toBe(200);
     expect((await call('POST', '/v2/models/iris/infer', bearer(inf.key), LAN, IRIS_REQUEST)).statusCode).toBe(200);
     const noMeta = await call('GET', '/v2/models/iris', bearer(inf.key), LAN);
     expect(noMeta.statusCode).toBe(403);
-    expect(noMeta.json().error).toMatch(/lacks the "metadata" scope/);
+    expect(noMeta.json<{ error: string }>().error).toMatch(/lacks the "metadata" scope/);
   });
 
   it('enforces a key\'s model list with 403, on inference and metadata alike', async () => {
@@ -84,7 +84,7 @@ describe('who may call what', () => {
     ] as [Method, string, unknown][]) {
       const res = await call(method, url, bearer(other.key), LAN, body);
       expect(res.statusCode, url).toBe(403);
-      expect(res.json().error).toMatch(/may not call model "iris"/);
+      expect(res.json<{ error: string }>().error).toMatch(/may not call model "iris"/);
     }
     expect((await call('POST', '/v2/models/iris/infer', bearer(iris.key), LAN, IRIS_REQUEST)).statusCode).toBe(200);
     const listed = await call('POST', '/v2/repository/index', bearer(other.key), LAN, {});

@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type HearthApp } from '../../../server/app.js';
 import { redactUrl } from '../../../server/auth/log-redact.js';
@@ -35,7 +36,7 @@ describe('the server log', () => {
     const admin = services.adminToken;
     const created = await app.inject({ method: 'POST', url: '/admin/v1/keys', headers: bearer(admin), payload: { name: 'app' } });
     expect(created.statusCode).toBe(201);
-    const key = created.json().key as string;
+    const key = created.json<{ key: string }>().key;
     const revokedKey = (await app.inject({ method: 'POST', url: '/admin/v1/keys', headers: bearer(admin), payload: { name: 'old' } })).json() as { id: string; key: string };
     await app.inject({ method: 'DELETE', url: `/admin/v1/keys/${revokedKey.id}`, headers: bearer(admin) });
     const typo = `${key.slice(0, -1)}${key.endsWith('a') ? 'b' : 'a'}`;
@@ -56,7 +57,7 @@ describe('the server log', () => {
       { method: 'POST', url: `/admin/v1/models/iris/versions?description=${admin}`, headers: { ...bearer(admin), 'content-type': 'application/octet-stream' }, payload: 'not onnx' },
       { method: 'POST', url: '/admin/v1/keys', headers: bearer(admin), payload: { name: key } },
     ] as const;
-    for (const r of requests) await app.inject({ ...r, headers: { ...r.headers } } as Parameters<HearthApp['inject']>[0]);
+    for (const r of requests) await app.inject({ ...r, headers: { ...r.headers } } as InjectOptions);
 
     // A request Node's parser rejects: Fastify logs the parser error, which carries the raw request bytes.
     const port = (app.server.address() as net.AddressInfo).port;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../server/db/database.js';
 
 /** A fully migrated Hearth database in a fresh temp dir, and a clock the test moves by hand. */
-export function tempDb(): { dir: string; file: string; db: Db; reopen(): Db; cleanup(): void } {
+export function tempDb(): { dir: string; file: string; db: Db; reopen: () => Db; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-obs-'));
   const file = join(dir, 'hearth.db');
   const opened: Db[] = [openDatabase(file)];
@@ -22,7 +22,7 @@ export function tempDb(): { dir: string; file: string; db: Db; reopen(): Db; cle
   };
 }
 
-export function manualClock(start: number): { now: () => number; set(t: number): void; advance(ms: number): void } {
+export function manualClock(start: number): { now: () => number; set: (t: number) => void; advance: (ms: number) => void } {
   let t = start;
   return { now: () => t, set: (v) => { t = v; }, advance: (ms) => { t += ms; } };
 }

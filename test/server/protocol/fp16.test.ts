@@ -40,7 +40,7 @@ describe('half floats', () => {
       const quarter = (hi - lo) / 4;
       const got = [floatToHalf(mid), floatToHalf(-mid), floatToHalf(mid - quarter), floatToHalf(mid + quarter)];
       const want = [even, even | 0x8000, bits, bits + 1];
-      if (got.some((g, i) => g !== want[i])) wrong.push(`${bits}: ${got} != ${want}`);
+      if (got.some((g, i) => g !== want[i])) wrong.push(`${bits}: ${got.join(',')} != ${want.join(',')}`);
     }
     expect(wrong).toEqual([]);
   });

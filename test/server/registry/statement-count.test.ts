@@ -11,6 +11,7 @@ const EXECUTE = ['get', 'all', 'run', 'iterate'] as const;
 /** Every registry statement run on `db` while `during` runs (prepared statements included: it counts runs, not preparations). */
 async function registryStatements(db: Db, during: () => Promise<unknown>): Promise<string[]> {
   const proto = Object.getPrototypeOf(db.prepare('SELECT 1')) as Statement;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back on the same prototype below, never called unbound
   const originals = EXECUTE.map((name) => [name, proto[name]] as const);
   const seen: string[] = [];
   for (const [name, original] of originals) {

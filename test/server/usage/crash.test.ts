@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportBundle } from '../../../server/usage/export-bundle.js';
 import { loadOrCreateSigningKey } from '../../../server/usage/signing.js';
@@ -45,10 +46,10 @@ interface Watched {
   stop(): Promise<void>;
 }
 
-function watch(child: ChildProcessWithoutNullStreams): Watched {
+function watch(child: ChildProcessByStdio<null, Readable, Readable>): Watched {
   let out = '';
   let err = '';
-  const exited = once(child, 'exit');
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   return {

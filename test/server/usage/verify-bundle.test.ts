@@ -55,12 +55,12 @@ describe('verifyBundle', () => {
 
   it('names a changed record', async () => {
     const edited = lines.map((l) => (l.type === 'record' && l.seq === 2 ? { ...l, status: 200 } : l));
-    expect(await verifyBundle(joinLines(edited))).toMatchObject({ ok: false, seq: 2, line: 3, reason: expect.stringMatching(/changed/) });
+    expect(await verifyBundle(joinLines(edited))).toMatchObject({ ok: false, seq: 2, line: 3, reason: expect.stringMatching(/changed/) as unknown });
   });
 
   it('names a deleted record', async () => {
     const without = lines.filter((_, i) => i !== recordLine(3));
-    expect(await verifyBundle(joinLines(without))).toMatchObject({ ok: false, seq: 3, line: 4, reason: expect.stringMatching(/missing/) });
+    expect(await verifyBundle(joinLines(without))).toMatchObject({ ok: false, seq: 3, line: 4, reason: expect.stringMatching(/missing/) as unknown });
   });
 
   it('names an inserted record, even one whose hash is consistent', async () => {
@@ -72,7 +72,7 @@ describe('verifyBundle', () => {
     const fake = { ...(fields as unknown as RecordFields), model: 'forged', seq: 3 };
     const fakeLine = { type: 'record', ...fake, prevHash: before.hash, hash: hashRecord(before.hash as string, fake) };
     const inserted = [...lines.slice(0, recordLine(3)), fakeLine, ...lines.slice(recordLine(3))];
-    expect(await verifyBundle(joinLines(inserted))).toMatchObject({ ok: false, seq: 3, line: 5, reason: expect.stringMatching(/again/) });
+    expect(await verifyBundle(joinLines(inserted))).toMatchObject({ ok: false, seq: 3, line: 5, reason: expect.stringMatching(/again/) as unknown });
 
     const garbage = { ...fakeLine, hash: 'f'.repeat(64) };
     const inserted2 = [...lines.slice(0, recordLine(3)), garbage, ...lines.slice(recordLine(3))];
@@ -88,15 +88,15 @@ describe('verifyBundle', () => {
   it('detects a truncated tail however it is cut', async () => {
     // Cut after the last record: no checkpoint, no end.
     const cut = joinLines(lines.slice(0, recordLine(5) + 1));
-    expect(await verifyBundle(cut)).toMatchObject({ ok: false, line: 7, reason: expect.stringMatching(/truncated after record seq 5/) });
+    expect(await verifyBundle(cut)).toMatchObject({ ok: false, line: 7, reason: expect.stringMatching(/truncated after record seq 5/) as unknown });
     // Cut mid-line.
-    expect(await verifyBundle(bundle.slice(0, bundle.length - 10))).toMatchObject({ ok: false, line: 8, reason: expect.stringMatching(/truncated/) });
+    expect(await verifyBundle(bundle.slice(0, bundle.length - 10))).toMatchObject({ ok: false, line: 8, reason: expect.stringMatching(/truncated/) as unknown });
     // The end line kept but the last record and its checkpoint dropped.
     const dropped = lines.filter((_, i) => i !== recordLine(5) && lines[i].type !== 'checkpoint');
     expect(await verifyBundle(joinLines(dropped))).toMatchObject({ ok: false, line: 6 });
     // Without its final newline the last line is incomplete too.
     expect(await verifyBundle(bundle.slice(0, -1))).toMatchObject({ ok: false, line: 8 });
-    expect(await verifyBundle('')).toMatchObject({ ok: false, line: 1, reason: expect.stringMatching(/truncated/) });
+    expect(await verifyBundle('')).toMatchObject({ ok: false, line: 1, reason: expect.stringMatching(/truncated/) as unknown });
   });
 
   it('rejects history re-signed with another key when the key is pinned', async () => {
@@ -107,7 +107,7 @@ describe('verifyBundle', () => {
     expect(await verifyBundle(forged, { fingerprint: key.fingerprint })).toMatchObject({
       ok: false,
       line: 1,
-      reason: expect.stringMatching(/not by the pinned key/),
+      reason: expect.stringMatching(/not by the pinned key/) as unknown,
     });
     expect(await verifyBundle(forged, { publicKeyPem: key.publicKeyPem })).toMatchObject({ ok: false, line: 1 });
   });
@@ -120,15 +120,15 @@ describe('verifyBundle', () => {
       ok: false,
       seq: 5,
       line: 7,
-      reason: expect.stringMatching(/signature|a key the header does not list/),
+      reason: expect.stringMatching(/signature|a key the header does not list/) as unknown,
     });
   });
 
   it('rejects lines that are not in canonical form', async () => {
     const spaced = bundle.replace('"format":', '"format": ');
-    expect(await verifyBundle(spaced)).toMatchObject({ ok: false, line: 1, reason: expect.stringMatching(/canonical/) });
+    expect(await verifyBundle(spaced)).toMatchObject({ ok: false, line: 1, reason: expect.stringMatching(/canonical/) as unknown });
     const crlf = bundle.replaceAll('\n', '\r\n');
     expect(await verifyBundle(crlf)).toMatchObject({ ok: false, line: 1 });
-    expect(await verifyBundle(`${bundle}\n`)).toMatchObject({ ok: false, line: 9, reason: expect.stringMatching(/after the end/) });
+    expect(await verifyBundle(`${bundle}\n`)).toMatchObject({ ok: false, line: 9, reason: expect.stringMatching(/after the end/) as unknown });
   });
 });

@@ -33,7 +33,7 @@ describe('hearth network', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/Not in the list: 203\.0\.113\.0\/24/);
     const reset = await cli(['network', 'allow', '--default', '--json', ...conn]);
-    expect(JSON.parse(reset.out).allow).not.toContain('198.51.100.0/24');
+    expect((JSON.parse(reset.out) as { allow: string[] }).allow).not.toContain('198.51.100.0/24');
   });
 
   it('turns CORS on for an origin and off again', async () => {

@@ -22,7 +22,7 @@ export function heldBody(firstBytes = 12) {
   };
   // The stream machinery itself calls read(0) to fill its buffer; a consumer calls read().
   const read = body.stream.read.bind(body.stream);
-  body.stream.read = (size?: number) => {
+  body.stream.read = (size?: number): unknown => {
     if (size !== 0) { body.readStarted = true; startRead(); }
     return read(size);
   };

@@ -33,7 +33,7 @@ describe('limits on what one client can hold', () => {
     expect(big.length).toBeGreaterThan(4096);
     const res = await fetch(`${s.url}/v2/models/iris/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
     expect(res.status).toBe(413);
-    expect((await res.json()).error).toMatch(/larger than the limit of 4096 bytes/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/larger than the limit of 4096 bytes/);
   });
 
   it('closes a client that never finishes its request head', async () => {

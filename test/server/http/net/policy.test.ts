@@ -21,14 +21,14 @@ describe('the network policy, as clients at different addresses see it', () => {
   it('makes LAN clients present a key and lets loopback clients omit it', async () => {
     const lan = await from(LAN, 'POST', infer, {}, IRIS_REQUEST);
     expect(lan.statusCode).toBe(401);
-    expect(lan.json().error).toMatch(/needs an API key/);
+    expect(lan.json<{ error: string }>().error).toMatch(/needs an API key/);
     expect(lan.headers['www-authenticate']).toBe('Bearer');
     expect((await from(LAN, 'GET', '/v2/models/iris')).statusCode).toBe(401);
     expect((await from('::ffff:10.0.0.8', 'GET', '/v2/models/iris')).statusCode).toBe(401);
 
     const withKey = await from(LAN, 'POST', infer, bearer(key), IRIS_REQUEST);
     expect(withKey.statusCode).toBe(200);
-    expect(withKey.json().outputs.length).toBeGreaterThan(0);
+    expect(withKey.json<{ outputs: unknown[] }>().outputs.length).toBeGreaterThan(0);
     expect((await from('127.0.0.1', 'POST', infer, {}, IRIS_REQUEST)).statusCode).toBe(200);
     expect((await from('::1', 'GET', '/v2/models/iris')).statusCode).toBe(200);
   });
@@ -40,7 +40,7 @@ describe('the network policy, as clients at different addresses see it', () => {
     expect(body.finished).toBe(false);
     expect(body.readStarted).toBe(false);
     expect(res.statusCode).toBe(403);
-    expect(res.json().error).toMatch(/203\.0\.113\.9 is not in this server's client allowlist/);
+    expect(res.json<{ error: string }>().error).toMatch(/203\.0\.113\.9 is not in this server's client allowlist/);
     expect(res.headers.connection).toBe('close');
     body.finish();
     // Every route, public and admin ones too, and the admin token does not open it.
@@ -80,7 +80,7 @@ describe('the network policy, as clients at different addresses see it', () => {
     const app = 'https://app.example.org';
     const off = await from('127.0.0.1', 'GET', '/v2/models/iris', { origin: app });
     expect(off.statusCode).toBe(403);
-    expect(off.json().error).toMatch(/Cross-origin requests are off.*hearth network cors --add https:\/\/app\.example\.org/);
+    expect(off.json<{ error: string }>().error).toMatch(/Cross-origin requests are off.*hearth network cors --add https:\/\/app\.example\.org/);
     // The server's own pages (same origin) are not cross-origin.
     const same = await from('127.0.0.1', 'GET', '/v2/models/iris', { origin: 'http://localhost:80', host: 'localhost:80' });
     expect(same.statusCode).toBe(200);
@@ -117,7 +117,7 @@ describe('the network policy, as clients at different addresses see it', () => {
       const limited = await from(LAN, 'POST', infer, bearer(key), IRIS_REQUEST);
       expect(limited.statusCode).toBe(429);
       expect(limited.headers['retry-after']).toBe('1000');
-      expect(limited.json().error).toMatch(/Rate limit of 0\.001 requests per second/);
+      expect(limited.json<{ error: string }>().error).toMatch(/Rate limit of 0\.001 requests per second/);
       expect((await from(LAN, 'GET', '/v2/models/iris', bearer(key))).statusCode).toBe(429);
       expect((await from(LAN, 'POST', infer, bearer(other), IRIS_REQUEST)).statusCode).toBe(200);
       // Key-less loopback clients and the admin are not rate limited per key.
@@ -141,7 +141,7 @@ describe('the network policy, as clients at different addresses see it', () => {
     const second = await from(LAN, 'POST', infer, bearer(k), IRIS_REQUEST);
     expect(second.statusCode).toBe(429);
     expect(second.headers['retry-after']).toBe('1');
-    expect(second.json().error).toMatch(/at most 1 at once/);
+    expect(second.json<{ error: string }>().error).toMatch(/at most 1 at once/);
     // Another key is not held up by this one.
     expect((await from(LAN, 'POST', infer, bearer(key), IRIS_REQUEST)).statusCode).toBe(200);
     body.finish();

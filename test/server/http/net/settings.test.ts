@@ -34,7 +34,7 @@ describe('network settings', () => {
     expect(reopened.saved()).toEqual({ exposure: 'all', corsOrigins: ['https://app.example'], rateLimit: { perSecond: 5, concurrent: null } });
     expect(initialSettings(config(), reopened.saved())).toMatchObject({ exposure: 'all', corsOrigins: ['https://app.example'], rateLimit: { perSecond: 5, concurrent: null } });
     const row = db.prepare("SELECT value FROM settings WHERE key = 'network'").get() as { value: string };
-    expect(JSON.parse(row.value).exposure).toBe('all');
+    expect((JSON.parse(row.value) as { exposure: string }).exposure).toBe('all');
   });
 
   it('let a value given at start win over the saved one, for that run', () => {

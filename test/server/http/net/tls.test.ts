@@ -103,7 +103,7 @@ describe('--tls with a certificate made on first start', () => {
     expect(ready.status).toBe(200);
     const inferred = await pinnedRequest(port, info!.fingerprint256, '/v2/models/iris/infer', IRIS_REQUEST);
     expect(inferred.status).toBe(200);
-    expect(JSON.parse(inferred.text).model_name).toBe('iris');
+    expect((JSON.parse(inferred.text) as { model_name: string }).model_name).toBe('iris');
     const wrong = info!.fingerprint256.replace(/^[0-9A-F]{2}/, (h) => (h === '00' ? '01' : '00'));
     await expect(pinnedRequest(port, wrong, '/v2/health/live')).rejects.toThrow(/certificate pin mismatch/);
   });

@@ -80,7 +80,7 @@ describe('the OpenAPI document', () => {
       for (const [code, answer] of ok) {
         const media = Object.keys(answer.content ?? {});
         const expected = EMPTY_BODY.has(route) ? [] : NOT_JSON[route] ?? ['application/json'];
-        if (media.join() !== expected.join()) problems.push(`${route} ${code}: media types [${media}], expected [${expected}]`);
+        if (media.join() !== expected.join()) problems.push(`${route} ${code}: media types [${media.join()}], expected [${expected.join()}]`);
         for (const type of media) {
           const schema = answer.content?.[type].schema;
           if (!schema || Object.keys(schema).length === 0) problems.push(`${route} ${code} ${type}: no schema`);
