@@ -39,6 +39,7 @@ const SCHEMA_MODULES = [
   '^server/runtime/circuit-schema\\.ts$',
   '^server/http/routes/(usage|model|follow)-schemas\\.ts$',
   '^server/registry/model-schemas\\.ts$',
+  '^server/processing/spec\\.ts$',
   '^server/auth/scopes\\.ts$',
   '^server/base/string-enum\\.ts$',
 ];

@@ -56,13 +56,15 @@ export interface ClientOptions {
   onUnauthorized?: () => void;
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ApiClient {
   readonly baseUrl: string;
   get<T>(path: string, query?: QueryParams): Promise<T>;
   send<T>(method: Method, path: string, body?: unknown, query?: QueryParams): Promise<T>;
   upload<T>(path: string, file: Blob, query?: QueryParams): Promise<T>;
+  /** A body sent as is with its own content type: an asset, an image or a text for a processed version. */
+  raw<T>(method: Method, path: string, body: Blob | string, contentType: string, query?: QueryParams): Promise<T>;
   blob(path: string, query?: QueryParams): Promise<Blob>;
   /** true on 2xx, false on 4xx/5xx: for health routes that answer with a status and no body. */
   probe(path: string): Promise<boolean>;
@@ -98,6 +100,7 @@ export function createClient({ token, baseUrl = '', fetch: fetchImpl = globalThi
       ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' }),
     })),
     upload: async (path, file, query) => json(await call('POST', path, { body: file, contentType: 'application/octet-stream', query })),
+    raw: async (method, path, body, contentType, query) => json(await call(method, path, { body, contentType, query })),
     blob: async (path, query) => (await call('GET', path, { query })).blob(),
     probe: async (path) => {
       try {

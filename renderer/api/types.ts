@@ -7,12 +7,17 @@ import type { CreatedKey, KeyInfo, Scope, SystemInfo, VersionInfo } from '../../
 import type { AliasChange, ModelDetail, ModelListItem } from '../../server/http/routes/model-schemas.js';
 import type { UsageRecord, UsageSummaryRow } from '../../server/http/routes/usage-schemas.js';
 import type { FollowStatus } from '../../server/http/routes/follow-schemas.js';
+import type { OutputSpec, ProcessingSpec } from '../../server/processing/spec.js';
 
 export type { SystemSnapshot, ProviderStatus, GpuInfo, UptimeReportBody, LatencyResponse, TensorSpec };
 export type { AliasChange, CreatedKey, FollowStatus, ModelDetail, Scope, SystemInfo, UsageSummaryRow };
+export type { OutputSpec, ProcessingSpec };
 
 /** One version as GET /admin/v1/models/:name describes it. */
 export type ModelVersion = VersionInfo;
+/** A version's processing as the admin API shows it: the stored spec, what clients send and get, its assets. */
+export type VersionProcessing = NonNullable<VersionInfo['processing']>;
+export type AssetInfo = VersionProcessing['assets'][number];
 export type ApiKeyRecord = KeyInfo;
 export type LoadedVersion = SystemInfo['loaded'][number];
 /** One record of the usage log as GET /admin/v1/usage pages it. */
