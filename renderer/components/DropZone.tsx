@@ -1,4 +1,4 @@
-import { useId, useState, type DragEvent } from 'react';
+import { useId, useState, type DragEvent, type ReactNode } from 'react';
 import { formatBytes } from '../lib/format.js';
 
 interface DropZoneProps {
@@ -6,10 +6,16 @@ interface DropZoneProps {
   onFile: (file: File | null) => void;
   accept?: string;
   disabled?: boolean;
+  /** What to drop, before "or Choose a file…". */
+  prompt?: ReactNode;
+  /** The file input's accessible name. */
+  label?: string;
 }
 
 /** A file picker that also takes a dropped file; the picker is a real, labelled file input. */
-export function DropZone({ file, onFile, accept = '.onnx', disabled = false }: DropZoneProps) {
+export function DropZone({
+  file, onFile, accept = '.onnx', disabled = false, prompt = <>Drop an <code>.onnx</code> file here, or</>, label = 'Model file (.onnx)',
+}: DropZoneProps) {
   const [dragging, setDragging] = useState(false);
   const inputId = useId();
   const onDrop = (e: DragEvent) => {
@@ -26,7 +32,7 @@ export function DropZone({ file, onFile, accept = '.onnx', disabled = false }: D
       onDragLeave={() => setDragging(false)}
       onDrop={onDrop}
     >
-      <p>Drop an <code>.onnx</code> file here, or</p>
+      <p>{prompt}</p>
       <label className="btn file-button" htmlFor={inputId}>
         Choose a file…
         <input
@@ -35,7 +41,7 @@ export function DropZone({ file, onFile, accept = '.onnx', disabled = false }: D
           accept={accept}
           className="visually-hidden"
           disabled={disabled}
-          aria-label="Model file (.onnx)"
+          aria-label={label}
           onChange={(e) => onFile(e.target.files?.[0] ?? null)}
         />
       </label>

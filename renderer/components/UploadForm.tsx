@@ -1,10 +1,14 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { QueryParams } from '../api/client.js';
+import { attachAssets, type AttachOutcome } from '../api/processing.js';
 import { keys } from '../api/queries.js';
 import type { ModelVersion } from '../api/types.js';
 import { useClient } from '../auth/session.js';
+import { emptyProcessing, processingRequest, type AssetUpload } from '../lib/processing.js';
 import { looksLikeOnnx, uploadRequest } from '../lib/upload.js';
 import { DropZone } from './DropZone.js';
+import { ProcessingFields } from './ProcessingFields.js';
 import { errorText } from './StateViews.js';
 
 interface UploadFormProps {
@@ -23,19 +27,24 @@ export function UploadForm({ model: fixedModel, existingModels = [], onUploaded 
   const [description, setDescription] = useState('');
   const [tags, setTags] = useState('');
   const [metadata, setMetadata] = useState('');
+  const [processing, setProcessing] = useState(emptyProcessing);
   const [formError, setFormError] = useState<string | null>(null);
   const ids = { model: useId(), description: useId(), tags: useId(), metadata: useId(), list: useId(), metaHelp: useId() };
 
   const upload = useMutation({
-    mutationFn: async ({ path, query, body }: { path: string; query: Parameters<typeof client.upload>[2]; body: File }) =>
-      client.upload<ModelVersion>(path, body, query),
-    onSuccess: async (v) => {
+    mutationFn: async ({ path, query, body, assets }: { path: string; query: QueryParams; body: File; assets: AssetUpload[] }) => {
+      const version = await client.upload<ModelVersion>(path, body, query);
+      return { version, ...await attachAssets(client, version.name, version.version, assets) };
+    },
+    onSuccess: async ({ version, failed }) => {
       await queryClient.invalidateQueries({ queryKey: keys.models });
       setFile(null);
       setDescription('');
       setTags('');
       setMetadata('');
-      onUploaded?.(v);
+      setProcessing(emptyProcessing());
+      // With an asset refused, stay here so the admin reads why; the version is registered all the same.
+      if (failed.length === 0) onUploaded?.(version);
     },
   });
 
@@ -51,7 +60,12 @@ export function UploadForm({ model: fixedModel, existingModels = [], onUploaded 
       setFormError(request.error);
       return;
     }
-    upload.mutate({ path: request.path, query: request.query, body: file });
+    const withProcessing = processingRequest(processing);
+    if (!withProcessing.ok) {
+      setFormError(withProcessing.error);
+      return;
+    }
+    upload.mutate({ path: request.path, query: { ...request.query, processing: withProcessing.processing }, body: file, assets: withProcessing.assets });
   };
 
   const result = upload.data;
@@ -89,16 +103,29 @@ export function UploadForm({ model: fixedModel, existingModels = [], onUploaded 
         />
         <p id={ids.metaHelp} className="hint">Training data, code version, parameters and metrics: whatever an auditor should be able to trace.</p>
       </div>
+      <ProcessingFields draft={processing} onChange={setProcessing} disabled={upload.isPending} />
       {formError ? <p className="form-error" role="alert">{formError}</p> : null}
       {upload.isError ? <p className="form-error" role="alert">{errorText(upload.error)}</p> : null}
-      {result ? (
-        <p className="form-ok" role="status">
-          {result.existing ? `That file is already version ${result.version} of ${result.name}; nothing new was registered.` : `Registered ${result.name} version ${result.version}.`}
-        </p>
-      ) : null}
+      {result ? <UploadResult {...result} /> : null}
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={upload.isPending}>{upload.isPending ? 'Uploading and checking…' : 'Upload version'}</button>
       </div>
     </form>
+  );
+}
+
+/** What the upload did: the version, the assets attached, and what the version still waits for. */
+export function UploadResult({ version: v, attached, failed }: { version: ModelVersion } & AttachOutcome) {
+  const missing = (v.processing?.missingAssets ?? []).filter((k) => !attached.includes(k));
+  const quoted = (list: readonly string[]) => list.map((k) => `“${k}”`).join(', ');
+  return (
+    <>
+      <p className="form-ok" role="status">
+        {v.existing ? `That file is already version ${v.version} of ${v.name}; nothing new was registered.` : `Registered ${v.name} version ${v.version}.`}
+        {attached.length > 0 ? ` Attached ${quoted(attached)}.` : ''}
+        {missing.length > 0 ? ` It answers once ${quoted(missing)} ${missing.length === 1 ? 'is' : 'are'} attached, on the model's page.` : ''}
+      </p>
+      {failed.map((f) => <p key={f.key} className="form-error" role="alert">The asset “{f.key}” was not attached: {f.error}</p>)}
+    </>
   );
 }

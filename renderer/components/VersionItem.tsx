@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import type { ModelVersion, TensorSpec } from '../api/types.js';
 import { formatBytes, formatShape, formatTime, shortHash } from '../lib/format.js';
 import { Badge, stateTone } from './Badge.js';
+import { VersionProcessing } from './VersionProcessing.js';
 
 export interface VersionActions {
   promote(v: ModelVersion): void;
@@ -10,6 +11,8 @@ export interface VersionActions {
   load(v: ModelVersion): void;
   unload(v: ModelVersion): void;
   remove(v: ModelVersion): void;
+  /** Attach a file the version's processing reads under `key`. */
+  attachAsset(v: ModelVersion, key: string, file: File): void;
 }
 
 function Specs({ title, specs }: { title: string; specs: readonly TensorSpec[] }) {
@@ -32,7 +35,7 @@ function MetadataValue({ value }: { value: unknown }) {
   return <code>{JSON.stringify(value)}</code>;
 }
 
-/** One version: its aliases, state, signature and lineage, and what can be done with it. */
+/** One version: its aliases, state, signature, processing and lineage, and what can be done with it. */
 export function VersionItem({ v, actions, busy }: { v: ModelVersion; actions: VersionActions; busy: boolean }) {
   const [open, setOpen] = useState(false);
   const detailsId = useId();
@@ -67,6 +70,7 @@ export function VersionItem({ v, actions, busy }: { v: ModelVersion; actions: Ve
         <Specs title="Inputs" specs={v.inputs} />
         <Specs title="Outputs" specs={v.outputs} />
       </div>
+      {v.processing ? <VersionProcessing version={v.version} processing={v.processing} busy={busy} onAttach={(key, file) => actions.attachAsset(v, key, file)} /> : null}
       <button type="button" className="btn btn-link" aria-expanded={open} aria-controls={detailsId} onClick={() => setOpen(!open)}>
         {open ? 'Hide details' : `Details${metadata.length > 0 ? ` and lineage (${metadata.length})` : ''}`}
       </button>

@@ -1,17 +1,20 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { attachAsset } from '../api/processing.js';
 import { keys, useModel } from '../api/queries.js';
 import type { ModelDetail, ModelVersion } from '../api/types.js';
 import { useClient } from '../auth/session.js';
 import { Card } from '../components/Card.js';
 import { useConfirm } from '../components/ConfirmDialog.js';
 import { LatencyPanel } from '../components/LatencyPanel.js';
+import { TryIt } from '../components/TryIt.js';
 import { EmptyState, errorText, QueryView } from '../components/StateViews.js';
 import { UploadForm } from '../components/UploadForm.js';
 import { VersionItem, type VersionActions } from '../components/VersionItem.js';
 import { VersionLatencyTable } from '../components/VersionLatencyTable.js';
 import { describeChange, rollbackTarget } from '../lib/aliases.js';
 import { formatTime } from '../lib/format.js';
+import { inputKind } from '../lib/processing.js';
 import { Link } from '../components/Link.js';
 
 function Detail({ m }: { m: ModelDetail }) {
@@ -61,6 +64,9 @@ function Detail({ m }: { m: ModelDetail }) {
       danger: true,
       run: confirmed(`Version ${v.version} is deleted.`, () => client.send('DELETE', `${base}/versions/${v.version}`)),
     }),
+    attachAsset: (v, key, file) => quick.mutate({
+      run: () => attachAsset(client, m.name, v.version, key, file), done: `“${key}” is attached to version ${v.version}.`,
+    }),
   };
 
   const rollback = () => ask({
@@ -101,6 +107,12 @@ function Detail({ m }: { m: ModelDetail }) {
           </ul>
         )}
       </Card>
+
+      {versions.some((v) => inputKind(v.processing) !== null) ? (
+        <Card title="Try it">
+          <TryIt model={m.name} versions={versions} preferred={production} />
+        </Card>
+      ) : null}
 
       <div className="grid-2">
         <Card title="Upload a new version">

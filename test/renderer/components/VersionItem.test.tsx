@@ -2,9 +2,10 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, test } from 'vitest';
 import type { ModelVersion } from '../../../renderer/api/types.js';
 import { VersionItem, type VersionActions } from '../../../renderer/components/VersionItem.js';
+import { processing } from './processed-version.js';
 
 const noop = () => undefined;
-const actions: VersionActions = { promote: noop, setCanary: noop, clearCanary: noop, load: noop, unload: noop, remove: noop };
+const actions: VersionActions = { promote: noop, setCanary: noop, clearCanary: noop, load: noop, unload: noop, remove: noop, attachAsset: noop };
 
 const version = (over: Partial<ModelVersion>): ModelVersion => ({
   name: 'iris', version: 3, sha256: 'ab'.repeat(32), size: 2048, createdAt: 0, description: 'retrained',
@@ -43,5 +44,12 @@ describe('VersionItem', () => {
     const html = renderToStaticMarkup(<VersionItem v={version({})} actions={actions} busy />);
     const enabled = [...html.matchAll(/<button(?![^>]*disabled)[^>]*>([^<]*)</g)].map((m) => m[1]);
     expect(enabled).toEqual(['Details and lineage (2)']);
+  });
+
+  test('a version with processing shows it, with a picker for each missing asset; one without shows none', () => {
+    const html = renderToStaticMarkup(<VersionItem v={version({ processing: processing('ppocr-rec', [], ['keys']) })} actions={actions} busy={false} />);
+    expect(html).toContain('aria-label="Processing of version 3"');
+    expect(html).toContain('aria-label="Attach asset “keys” to version 3"');
+    expect(renderToStaticMarkup(<VersionItem v={version({ processing: null })} actions={actions} busy={false} />)).not.toContain('Processing of version');
   });
 });
