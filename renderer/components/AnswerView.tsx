@@ -8,7 +8,7 @@ export function AnswerView({ answer }: { answer: Answer }) {
       return (
         <dl className="facts facts-compact answer">
           <div><dt>{answer.kind === 'label' ? 'Label' : 'Text'}</dt><dd><strong className="answer-value">{answer.kind === 'label' ? answer.label : answer.text}</strong></dd></div>
-          <div><dt>Score</dt><dd className="num">{formatScore(answer.score)}</dd></div>
+          <div><dt>Score</dt><dd>{formatScore(answer.score)}</dd></div>
         </dl>
       );
     case 'ranked':

@@ -5,9 +5,9 @@ import { AnswerView } from '../../../renderer/components/AnswerView.js';
 describe('AnswerView', () => {
   test('a label or a text stands out, with its score', () => {
     expect(renderToStaticMarkup(<AnswerView answer={{ kind: 'label', label: '180', score: 0.9321 }} />))
-      .toContain('<dt>Label</dt><dd><strong class="answer-value">180</strong></dd></div><div><dt>Score</dt><dd class="num">0.932</dd>');
+      .toContain('<dt>Label</dt><dd><strong class="answer-value">180</strong></dd></div><div><dt>Score</dt><dd>0.932</dd>');
     expect(renderToStaticMarkup(<AnswerView answer={{ kind: 'text', text: 'HEARTH 2026', score: null }} />))
-      .toContain('<dt>Text</dt><dd><strong class="answer-value">HEARTH 2026</strong></dd></div><div><dt>Score</dt><dd class="num">—</dd>');
+      .toContain('<dt>Text</dt><dd><strong class="answer-value">HEARTH 2026</strong></dd></div><div><dt>Score</dt><dd>—</dd>');
   });
 
   test('top k as a table, best first; none above the threshold says so', () => {
