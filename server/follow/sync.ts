@@ -200,7 +200,8 @@ function plannedRemovals(deps: SyncDeps, names: string[], leaders: Map<string, L
   }
   if (keys && deps.keys) {
     const wanted = new Set(keys.map((k) => k.id));
-    for (const k of deps.keys.list()) if (!wanted.has(k.id)) out.push(`key ${k.id}`);
+    // Only keys created here: keys from the keys file are not the leader's to remove.
+    for (const k of deps.keys.exportHashed()) if (!wanted.has(k.id)) out.push(`key ${k.id}`);
   }
   return out;
 }
@@ -237,7 +238,7 @@ export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signa
   const hold = gateRemovals(plannedRemovals(deps, names, leaders, keys), {
     ...policy,
     everyModel: names.length === 0 && deps.registry.listModels().length > 0,
-    everyKey: keys !== undefined && keys.length === 0 && (deps.keys?.list().length ?? 0) > 0,
+    everyKey: keys !== undefined && keys.length === 0 && (deps.keys?.exportHashed().length ?? 0) > 0,
   });
   if (hold) return { ...result, hold };
 
