@@ -92,7 +92,8 @@ export function addServeCommand(program: Command, out: Out): void {
       out.log(`  Instance:    ${instanceId(server.services.db)} (a follower stops mirroring if this changes)`);
       for (const notice of server.services.startupNotices) out.log(`  ${notice}`);
       if (config.keysFile !== undefined) {
-        out.log(`  Keys file:   ${config.keysFile} (${server.services.keys.list().filter((k) => k.fromFile).length} keys; re-read when it changes)`);
+        const n = server.services.keys.list().filter((k) => k.fromFile).length;
+        out.log(`  Keys file:   ${config.keysFile} (${n} key${n === 1 ? '' : 's'}; re-read when it changes)`);
       }
       if (repository) out.log(`  Models:      from ${repository.dir} (read-only): ${server.services.registry.listModels().map((m) => m.name).join(', ')}`);
       if (config.followUrl !== undefined) out.log(`  Following:   ${displayUrl(config.followUrl)} (registry changes are made there)`);
