@@ -11,6 +11,7 @@ import { trackConnections, type ConnectionDrain } from './http/net/drain.js';
 import { createServices, type ServiceHooks, type Services } from './services.js';
 import { serveRepository, type RepositoryOptions } from './triton/serve-repository.js';
 import { errorMessage } from './base/message.js';
+import { loadKeysFile, watchKeysFile } from './auth/keys-file-watch.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 export const DEMO_MODEL = 'iris';
@@ -82,7 +83,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let launch: LaunchReport;
   let app: HearthApp;
   let connections: ConnectionDrain;
+  let unwatchKeys = () => {};
   try {
+    // Before anything listens: a keys file that is not valid stops the start, saying what is wrong.
+    if (config.keysFile !== undefined) {
+      const { ids } = await loadKeysFile(services.keys, config.keysFile);
+      await services.recordAdmin({ action: 'keys_file_loaded', actor: 'system', detail: { file: config.keysFile, added: ids, removed: [] } });
+    }
     const tls = await resolveTls(config);
     app = await buildApp(services, {
       tls,
@@ -93,6 +100,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       },
     });
     connections = trackConnections(app.server);
+    if (config.keysFile !== undefined) {
+      unwatchKeys = watchKeysFile(services.keys, config.keysFile, {
+        intervalMs: config.keysFilePollMs,
+        onLoaded: ({ file, ids, added, removed }) => {
+          app.log.info({ file, ids }, 'keys file re-read');
+          void services.recordAdmin({ action: 'keys_file_loaded', actor: 'system', detail: { file, added, removed } });
+        },
+        onError: (message) => app.log.error(message),
+      });
+    }
     if (opts.repository) await serveRepository(services, opts.repository, (line) => app.log.info(line));
     // A follower's models come from its leader, a repository's from it; seeding would only add to them.
     if (config.demoModels && config.followUrl === undefined && !opts.repository) await seedDemoModels(services);
@@ -101,6 +118,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (bound === null || typeof bound === 'string') throw new Error('the server is not listening on a TCP port');
     launch = { url: app.network.localUrl(), address: bound.address, port: bound.port, nonce };
   } catch (err) {
+    unwatchKeys();
     await services.close();
     throw err;
   }
@@ -115,6 +133,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      unwatchKeys();
       services.draining = true;
       const timer = setTimeout(() => app.server.closeAllConnections(), config.drainTimeoutMs);
       connections.begin();

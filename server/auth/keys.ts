@@ -1,6 +1,7 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { prepared, type Db } from '../db/database.js';
-import { badRequest, notFound } from '../base/errors.js';
+import { badRequest, conflict, notFound } from '../base/errors.js';
+import type { FileKey } from './keys-file.js';
 import { SCOPES, type Scope } from './scopes.js';
 
 // In a module of their own, without Node, so the UI can take the type.
@@ -19,6 +20,8 @@ export interface ApiKey {
   ratePerSecond: number | null;
   /** Requests this key may have in flight; null: the server's default. */
   maxConcurrent: number | null;
+  /** Supplied by the keys file (--keys-file): read-only here, changed by editing the file. */
+  fromFile?: boolean;
 }
 
 export interface KeyLimits {
@@ -81,7 +84,44 @@ export class KeyStore {
    */
   private readonly cache = new Map<string, ApiKey>();
 
+  /** Keys supplied by the keys file, by id and by hash; never written to the database. */
+  private fileKeys = new Map<string, FileKey>();
+  private fileByHash = new Map<string, FileKey>();
+  private fileLastUsed = new Map<string, number>();
+  private keysFile: { path: string; loadedAt: number } | null = null;
+
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  /**
+   * Replaces the keys supplied by the keys file at `path` (loaded at start and again when it
+   * changes). Refused, keeping the keys in force, when an id is that of a key created here.
+   */
+  useFileKeys(path: string, keys: FileKey[]): void {
+    for (const k of keys) {
+      if (prepared(this.db, 'SELECT 1 FROM api_keys WHERE id = ?').get(k.id)) {
+        throw badRequest(`The keys file ${path} is not valid: the id "${k.id}" is that of a key created through the admin API; give the entry another id.`);
+      }
+    }
+    this.changed();
+    this.fileKeys = new Map(keys.map((k) => [k.id, k]));
+    this.fileByHash = new Map(keys.map((k) => [k.hash, k]));
+    this.keysFile = { path, loadedAt: this.now() };
+  }
+
+  private fileKey(k: FileKey): ApiKey {
+    return {
+      id: k.id, name: k.name, scopes: k.scopes, models: k.models, createdAt: this.keysFile?.loadedAt ?? 0,
+      expiresAt: k.expiresAt, revokedAt: null, lastUsedAt: this.fileLastUsed.get(k.id) ?? null,
+      ratePerSecond: null, maxConcurrent: null, fromFile: true,
+    };
+  }
+
+  /** A key from the keys file cannot be changed here: the file (a Kubernetes Secret, as a rule) is its source. */
+  private refuseFileKey(id: string, what: string): void {
+    if (!this.fileKeys.has(id)) return;
+    throw conflict(`The API key "${id}" comes from the keys file ${this.keysFile?.path ?? ''}, so it cannot be ${what} through the API. ` +
+      'Edit that file (on Kubernetes, the Secret it is mounted from); Hearth re-reads it when it changes.');
+  }
 
   /** Forgets every remembered key; called by each write below. */
   private changed(): void {
@@ -110,6 +150,7 @@ export class KeyStore {
 
   /** Sets a key's own rate limits; a field left out keeps its value, null falls back to the server's default. */
   setLimits(id: string, limits: KeyLimits): ApiKey {
+    this.refuseFileKey(id, 'given limits');
     const before = this.get(id);
     checkLimits(limits);
     this.changed();
@@ -119,7 +160,10 @@ export class KeyStore {
     return this.get(id);
   }
 
-  /** Every key with its hash (never the key itself), for a follower to mirror. */
+  /**
+   * Every key created here with its hash (never the key itself), for a follower to mirror. Keys
+   * from the keys file are left out: a follower that needs them is given the same file.
+   */
   exportHashed(): (ApiKey & { hash: string })[] {
     return (prepared(this.db, 'SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map((r) => ({ ...toKey(r), hash: r.hash }));
   }
@@ -155,17 +199,22 @@ export class KeyStore {
     return changed;
   }
 
+  /** Keys created here, then those from the keys file. */
   list(): ApiKey[] {
-    return (prepared(this.db, 'SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toKey);
+    const stored = (prepared(this.db, 'SELECT * FROM api_keys ORDER BY created_at, id').all() as KeyRow[]).map(toKey);
+    return [...stored, ...[...this.fileKeys.values()].map((k) => this.fileKey(k))];
   }
 
   get(id: string): ApiKey {
+    const fromFile = this.fileKeys.get(id);
+    if (fromFile) return this.fileKey(fromFile);
     const row = prepared(this.db, 'SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
     if (!row) throw notFound(`There is no API key with id "${id}".`);
     return toKey(row);
   }
 
   revoke(id: string): ApiKey {
+    this.refuseFileKey(id, 'revoked');
     this.get(id);
     this.changed();
     prepared(this.db, 'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(this.now(), id);
@@ -183,10 +232,14 @@ export class KeyStore {
     let key = this.cache.get(hash);
     if (!key) {
       if (!wellFormed(token)) return undefined;
-      const row = prepared(this.db, 'SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
-      if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return undefined;
-      if (row.revoked_at !== null) return undefined;
-      key = toKey(row);
+      const fromFile = this.fileByHash.get(hash);
+      if (fromFile) key = this.fileKey(fromFile);
+      else {
+        const row = prepared(this.db, 'SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
+        if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return undefined;
+        if (row.revoked_at !== null) return undefined;
+        key = toKey(row);
+      }
       if (this.cache.size >= KEY_CACHE_LIMIT) this.cache.clear();
       this.cache.set(hash, key);
     }
@@ -195,7 +248,8 @@ export class KeyStore {
     const last = this.lastUsedWrites.get(key.id) ?? 0;
     if (now - last > 60_000) {
       this.lastUsedWrites.set(key.id, now);
-      prepared(this.db, 'UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, key.id);
+      if (key.fromFile) this.fileLastUsed.set(key.id, now);
+      else prepared(this.db, 'UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, key.id);
     }
     return key;
   }

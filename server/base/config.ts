@@ -48,6 +48,8 @@ export const ConfigSchema = Type.Object({
   followInsecure: Type.Boolean({ description: 'Allow following a plain http leader (the key and models travel unprotected).' }),
   followIntervalMs: Type.Integer({ minimum: 100, description: 'How often a follower polls its leader.' }),
   followMaxRemovals: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Versions and keys one sync may remove before mirroring stops for the operator to confirm.' }),
+  keysFile: Type.Optional(Type.String({ minLength: 1, description: 'A JSON list of API keys by their SHA-256 hash (server/auth/keys-file.ts), read at start and whenever it changes; the keys are read-only here. For a Kubernetes Secret.' })),
+  keysFilePollMs: Type.Integer({ minimum: 100, description: 'How often the keys file is checked for a change.' }),
   followGraceDays: Type.Integer({ minimum: 0, maximum: 3650, description: 'Days the model files a follower removes are kept in blobs/removed before they are unlinked.' }),
 });
 export type Config = Static<typeof ConfigSchema>;
@@ -103,6 +105,8 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
     followIntervalMs: 2000,
     followMaxRemovals: 3,
     followGraceDays: 7,
+    keysFile: env.HEARTH_KEYS_FILE || undefined,
+    keysFilePollMs: 10_000,
   };
 }
 

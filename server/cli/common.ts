@@ -4,8 +4,15 @@ import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { AdminClient, CliError, resolveToken, resolveUrl, type ClientOptions } from './client.js';
 
-/** Where a command prints: the console for a user, a buffer in tests. */
-export type Out = { log: (s: string) => void; error: (s: string) => void };
+/** Where a command prints (the console for a user, a buffer in tests) and, for the few that read it, its standard input. */
+export type Out = { log: (s: string) => void; error: (s: string) => void; input?: () => Promise<string> };
+
+/** All of standard input, as text. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** What every client command group needs: the shared connection options and a client built from them. */
 export interface Helpers {

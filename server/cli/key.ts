@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { CliError } from './client.js';
-import { when, type Helpers, type Out } from './common.js';
+import { readStdin, when, type Helpers, type Out } from './common.js';
+import { generateKey, tokenHash, wellFormed } from '../auth/keys.js';
 
 import type { KeyInfo } from '../http/routes/admin-schemas.js';
 
-/** `hearth key create | list | revoke`: API keys for LAN clients. */
+/** `hearth key create | list | revoke`: API keys for LAN clients; `generate | hash`: entries of a keys file, offline. */
 export function addKeyCommands(program: Command, out: Out, { clientOptions, clientFrom }: Helpers): void {
   const key = program.command('key').description('Manage API keys for LAN clients');
 
@@ -38,7 +39,8 @@ export function addKeyCommands(program: Command, out: Out, { clientOptions, clie
       if (o.json) return out.log(JSON.stringify(keys, null, 2));
       if (keys.length === 0) return out.log('No API keys. Create one with: hearth key create NAME');
       for (const k of keys) {
-        const status = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt < Date.now() ? 'expired' : 'active';
+        const state = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt < Date.now() ? 'expired' : 'active';
+        const status = k.fromFile ? `${state} (keys file)` : state;
         out.log(`${k.id}\t${k.name}\t${status}\tscopes ${k.scopes.join(',')}\tmodels ${k.models?.join(',') ?? 'all'}\tlast used ${when(k.lastUsedAt)}`);
       }
     });
@@ -49,5 +51,19 @@ export function addKeyCommands(program: Command, out: Out, { clientOptions, clie
     .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
       const r = await clientFrom(cmd).request<KeyInfo>('DELETE', `/admin/v1/keys/${encodeURIComponent(id)}`);
       out.log(o.json ? JSON.stringify(r) : `Revoked ${r.id} ("${r.name}").`);
+    });
+
+  key.command('generate')
+    .description('Print a new API key, made here without a server, for an entry of a keys file (--keys-file)')
+    .action(() => out.log(generateKey()));
+
+  key.command('hash')
+    .description('Read an API key on standard input and print its SHA-256: the "sha256" of its keys file entry')
+    .action(async () => {
+      const key = (await (out.input ?? readStdin)()).trim();
+      if (!wellFormed(key)) {
+        throw new CliError('Standard input is not a Hearth API key (hearth_…, as "hearth key generate" or "hearth key create" prints it).');
+      }
+      out.log(tokenHash(key));
     });
 }

@@ -44,6 +44,7 @@ export function addServeCommand(program: Command, out: Out): void {
     .option('--follow-interval-ms <ms>', 'how often a follower polls its leader (default 2000)', int('--follow-interval-ms'))
     .option('--follow-max-removals <n>', 'versions and keys one sync may remove before it waits for "hearth follow confirm" (default 3)', int('--follow-max-removals'))
     .option('--follow-grace-days <days>', 'days a follower keeps the model files it removed, in blobs/removed (default 7)', int('--follow-grace-days'))
+    .option('--keys-file <file>', 'API keys by their SHA-256 hash, a JSON list of { id, name, sha256, scopes, models?, expiresAt? } (a mounted Kubernetes Secret); re-read when it changes, read-only through the API (env HEARTH_KEYS_FILE)')
     .option('--model-repository <dir>', 'serve the models of this read-only folder: a Triton repository (NAME/config.pbtxt, NAME/<version>/model.onnx) or one model (model.onnx, or the one .onnx file in it); never written')
     .option('--model-name <name>', 'the name to serve a single-model repository under (KServe passes the InferenceService name)')
     .action(async (o: {
@@ -52,7 +53,7 @@ export function addServeCommand(program: Command, out: Out): void {
       demoModels: boolean; usageLog: boolean; usageFsync?: boolean; durability?: Config['durability']; inlineMaxUs?: number; logLevel?: Config['logLevel'];
       tls?: boolean; tlsCert?: string; tlsKey?: string; allow?: string[]; cors?: string[]; rateLimit?: number; maxConcurrent?: number; maxHeaderSize?: number; trustProxy?: string; allowedHosts?: string[]; rejectedRate?: number; uploadTimeout?: number;
       follow?: string; followKey?: string; followFingerprint?: string; followInsecure?: boolean; followIntervalMs?: number;
-      followMaxRemovals?: number; followGraceDays?: number;
+      followMaxRemovals?: number; followGraceDays?: number; keysFile?: string;
     }) => {
       const config = resolveConfig({
         host: o.host, port: o.port, dataDir: o.dataDir, requireApiKey: o.requireApiKey ?? false, workers: o.workers,
@@ -62,6 +63,7 @@ export function addServeCommand(program: Command, out: Out): void {
         trustProxy: o.trustProxy?.split(',').map((x) => x.trim()).filter(Boolean),
         followUrl: o.follow, followKey: o.followKey, followFingerprint: o.followFingerprint, followInsecure: o.followInsecure ?? false,
         followIntervalMs: o.followIntervalMs, followMaxRemovals: o.followMaxRemovals, followGraceDays: o.followGraceDays,
+        keysFile: o.keysFile,
       });
       const repository = o.modelRepository === undefined ? undefined : { dir: o.modelRepository, modelName: o.modelName };
       const report = launchReporter();
@@ -89,6 +91,10 @@ export function addServeCommand(program: Command, out: Out): void {
       out.log(`  Admin token: ${server.services.adminTokenFile ?? 'from HEARTH_ADMIN_TOKEN'}`);
       out.log(`  Instance:    ${instanceId(server.services.db)} (a follower stops mirroring if this changes)`);
       for (const notice of server.services.startupNotices) out.log(`  ${notice}`);
+      if (config.keysFile !== undefined) {
+        const n = server.services.keys.list().filter((k) => k.fromFile).length;
+        out.log(`  Keys file:   ${config.keysFile} (${n} key${n === 1 ? '' : 's'}; re-read when it changes)`);
+      }
       if (repository) out.log(`  Models:      from ${repository.dir} (read-only): ${server.services.registry.listModels().map((m) => m.name).join(', ')}`);
       if (config.followUrl !== undefined) out.log(`  Following:   ${displayUrl(config.followUrl)} (registry changes are made there)`);
       for (const line of servingSummary(server.app)) out.log(line);

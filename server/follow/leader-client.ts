@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { leaderGet, readText, type LeaderResponse, type LeaderTransport } from './transport.js';
 import { errorMessage } from '../base/message.js';
+import { MAX_ASSET_BYTES } from '../processing/store.js';
 
 /** A sync step that failed; its message is safe to log and show (it never holds the key). */
 export class FollowError extends Error {}
@@ -16,6 +17,11 @@ const LeaderVersionSchema = Type.Object({
   metadata: Type.Record(Type.String(), Type.Unknown()),
   tags: Type.Array(Type.String()),
   settings: Type.Record(Type.String(), Type.Unknown()),
+  // Absent from a leader older than processing; checked as a spec when it is used (sync.ts).
+  processing: Type.Optional(Type.Union([Type.Null(), Type.Object({
+    spec: Type.Unknown(),
+    assets: Type.Array(Type.Object({ key: Type.String(), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), size: Type.Integer({ minimum: 0 }) })),
+  })])),
 });
 export type LeaderVersion = Static<typeof LeaderVersionSchema>;
 
@@ -137,5 +143,16 @@ export class LeaderClient {
       throw new FollowError(`${what} from the leader is announced as sha256 ${typeof announced === 'string' ? announced : '(none)'}; its registry says ${v.sha256}.`);
     }
     return Readable.from(verified(res.body, { ...v, what }), { objectMode: false });
+  }
+
+  /** One asset of a version's processing, whole, checked against the size and SHA-256 the leader lists. */
+  async asset(name: string, version: number, a: { key: string; sha256: string; size: number }, signal: AbortSignal): Promise<Buffer> {
+    const what = `the asset "${a.key}" of "${name}" version ${version}`;
+    if (a.size > MAX_ASSET_BYTES) throw new FollowError(`${what} is listed with ${a.size} bytes, over the ${MAX_ASSET_BYTES} an asset may have.`);
+    const pathname = `/admin/v1/models/${encodeURIComponent(name)}/versions/${version}/assets/${encodeURIComponent(a.key)}`;
+    const res = await this.get(pathname, signal, this.timeoutMs);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of verified(res.body, { ...a, what })) chunks.push(chunk);
+    return Buffer.concat(chunks);
   }
 }

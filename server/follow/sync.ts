@@ -13,6 +13,8 @@ import { PinnedRegistry } from './pinned-registry.js';
 import { gateRemovals, type Hold } from './removal-gate.js';
 import type { RemovedBlobs } from './removed-blobs.js';
 import { errorMessage } from '../base/message.js';
+import { ProcessingStore } from '../processing/store.js';
+import { leaderSpec, mirrorProcessing } from './mirror-processing.js';
 
 export interface SyncDeps {
   db: Db;
@@ -57,6 +59,7 @@ function aliasAction(leader: LeaderModel, alias: string, version: number): Alias
 class ModelSync {
   private local = new Map<number, ModelVersion>();
   private readonly leaderSha: Map<number, string>;
+  private readonly processing: ProcessingStore;
 
   constructor(
     private readonly deps: SyncDeps,
@@ -66,6 +69,7 @@ class ModelSync {
     private readonly signal: AbortSignal,
   ) {
     this.leaderSha = new Map(leader.versions.map((v) => [v.version, v.sha256]));
+    this.processing = new ProcessingStore(deps.db, deps.registry);
   }
 
   private get name(): string { return this.leader.name; }
@@ -90,6 +94,8 @@ class ModelSync {
     for (let pass = 0; pass < maxPasses; pass++) {
       const before = this.result.changes.length;
       await this.addMissing();
+      // Before the aliases: a version that production moves to serves at once, its assets in place.
+      await this.applyProcessing();
       await this.applySettings();
       await this.applyAliases();
       await this.removeStale();
@@ -110,6 +116,7 @@ class ModelSync {
       try {
         added = await registerVersion({ registry: new PinnedRegistry(db, { version: lv.version, settings }), blobs }, {
           name: this.name, source, description: lv.description, metadata: lv.metadata, tags: lv.tags, maxBytes: uploadLimitBytes,
+          processing: leaderSpec(lv.processing),
         });
       } finally {
         source.destroy();
@@ -118,6 +125,16 @@ class ModelSync {
       await this.note(`registered version ${lv.version}`, { action: 'register', version: lv.version, detail: { sha256: lv.sha256, size: lv.size } });
     }
     this.refresh();
+  }
+
+  private async applyProcessing(): Promise<void> {
+    for (const lv of this.leader.versions) {
+      const mine = this.local.get(lv.version);
+      if (!mine || !this.matched(lv.version) || !lv.processing) continue;
+      const after = await mirrorProcessing(this.processing, this.client, mine, lv.processing, this.signal,
+        (change, event) => this.note(change, event));
+      this.local.set(lv.version, after);
+    }
   }
 
   private async applySettings(): Promise<void> {
@@ -200,7 +217,8 @@ function plannedRemovals(deps: SyncDeps, names: string[], leaders: Map<string, L
   }
   if (keys && deps.keys) {
     const wanted = new Set(keys.map((k) => k.id));
-    for (const k of deps.keys.list()) if (!wanted.has(k.id)) out.push(`key ${k.id}`);
+    // Only keys created here: keys from the keys file are not the leader's to remove.
+    for (const k of deps.keys.exportHashed()) if (!wanted.has(k.id)) out.push(`key ${k.id}`);
   }
   return out;
 }
@@ -237,7 +255,7 @@ export async function syncFromLeader(deps: SyncDeps, client: LeaderClient, signa
   const hold = gateRemovals(plannedRemovals(deps, names, leaders, keys), {
     ...policy,
     everyModel: names.length === 0 && deps.registry.listModels().length > 0,
-    everyKey: keys !== undefined && keys.length === 0 && (deps.keys?.list().length ?? 0) > 0,
+    everyKey: keys !== undefined && keys.length === 0 && (deps.keys?.exportHashed().length ?? 0) > 0,
   });
   if (hold) return { ...result, hold };
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DEFAULT_SETTINGS, type VersionSettings } from '../registry/settings.js';
 import { ConfigTextError, parseConfigText, type TritonConfig } from './config-text.js';
 import { settingsFrom } from './settings-map.js';
-import { parseSidecar, SIDECAR_FILE, SidecarError, type Sidecar } from './sidecar.js';
+import { parseSidecar, SIDECAR_FILE, SidecarError, type Sidecar, type SidecarVersion } from './sidecar.js';
 
 export const CONFIG_FILE = 'config.pbtxt';
 const NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
@@ -53,6 +53,20 @@ function unsupported(config: TritonConfig): string | null {
     return `its ${what} is not onnxruntime_onnx${hint}; Hearth runs ONNX models only`;
   }
   return null;
+}
+
+/** A version's processing files (`<version>/assets/KEY`), each checked against the SHA-256 its sidecar records. */
+async function readAssets(dir: string, recorded: SidecarVersion): Promise<{ key: string; file: string }[]> {
+  const out: { key: string; file: string }[] = [];
+  for (const a of recorded.assets ?? []) {
+    const file = path.join(dir, String(recorded.version), 'assets', a.key);
+    if (!(await exists(file))?.isFile()) throw new SkipModel(`version ${recorded.version}'s asset "${a.key}" is missing (${path.join(String(recorded.version), 'assets', a.key)})`);
+    if (await sha256File(file) !== a.sha256) {
+      throw new SkipModel(`version ${recorded.version}'s asset "${a.key}" does not match the SHA-256 its ${SIDECAR_FILE} records (${a.sha256.slice(0, 12)}…)`);
+    }
+    out.push({ key: a.key, file });
+  }
+  return out;
 }
 
 /**
@@ -106,10 +120,7 @@ export async function readTritonModel(dir: string, name: string): Promise<Reposi
       version, file, sha256, size: stat.size,
       description: recorded?.description ?? '', metadata: recorded?.metadata ?? {}, tags: recorded?.tags ?? [],
       settings: recorded?.settings ?? configured,
-      ...(recorded?.processing ? {
-        processing: recorded.processing,
-        assets: (recorded.assets ?? []).map((a) => ({ key: a.key, file: path.join(dir, String(version), 'assets', a.key) })),
-      } : {}),
+      ...(recorded?.processing ? { processing: recorded.processing, assets: await readAssets(dir, recorded) } : {}),
     });
   }
   const missing = sidecar?.versions.filter((v) => !numbers.includes(v.version)) ?? [];

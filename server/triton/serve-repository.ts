@@ -5,12 +5,16 @@ import type { BlobStore } from '../registry/blobs.js';
 import { inspectInChild } from '../registry/inspect.js';
 import type { Registry } from '../registry/registry.js';
 import { readModelRepository, RepositoryError } from './model-repository.js';
-import type { RepositoryModel } from './read-repository.js';
+import type { RepositoryModel, RepositoryVersion } from './read-repository.js';
 import { errorMessage } from '../base/message.js';
+import type { Db } from '../db/database.js';
+import { fitToModel, parseProcessing } from '../processing/resolve.js';
+import { ProcessingStore } from '../processing/store.js';
+import type { ModelVersion } from '../registry/registry.js';
 
 export interface RepositoryOptions { dir: string; modelName?: string }
 interface Deps {
-  registry: Registry; blobs: BlobStore;
+  db: Db; registry: Registry; blobs: BlobStore;
   recordAdmin(e: { action: string; actor: string; model: string; version: number; detail: Record<string, unknown> }): Promise<void>;
 }
 
@@ -26,14 +30,26 @@ async function linkBlob(blobs: BlobStore, sha256: string, file: string): Promise
   await fs.symlink(path.resolve(file), dest);
 }
 
+/**
+ * The processing the sidecar records for a version, and its assets (their SHA-256 already checked
+ * by readTritonModel). Also on a version registered by an earlier start that had none.
+ */
+async function attachProcessing(store: ProcessingStore, registered: ModelVersion, v: RepositoryVersion): Promise<void> {
+  if (v.processing === undefined) return;
+  const version = registered.processing ? registered : store.setSpec(registered, parseProcessing(JSON.stringify(v.processing)));
+  for (const a of v.assets ?? []) store.putAsset(version, a.key, await fs.readFile(a.file));
+}
+
 async function registerModel(deps: Deps, m: RepositoryModel): Promise<number[]> {
   const { registry, blobs } = deps;
+  const store = new ProcessingStore(deps.db, registry);
   const added: number[] = [];
   for (const v of m.versions) {
     const existing = registry.findBySha(m.name, v.sha256);
     if (existing) {
       if (existing.version !== v.version) throw new RepositoryError(`${m.name}: the data dir has version ${v.version}'s bytes as version ${existing.version}; start with an empty data dir.`);
       await linkBlob(blobs, v.sha256, v.file);
+      await attachProcessing(store, existing, v);
       continue;
     }
     let meta;
@@ -43,12 +59,15 @@ async function registerModel(deps: Deps, m: RepositoryModel): Promise<number[]> 
     } catch (err) {
       throw new RepositoryError(`${m.name} version ${v.version} (${v.file}) is not an ONNX model onnxruntime can load: ${errorMessage(err)}`);
     }
+    const signature = { inputs: meta.inputs.map(specFromOrtMetadata), outputs: meta.outputs.map(specFromOrtMetadata) };
+    // Checked against the model before anything is written, as an upload's is.
+    const processing = v.processing === undefined ? null : fitToModel(parseProcessing(JSON.stringify(v.processing)), signature);
     await linkBlob(blobs, v.sha256, v.file);
-    registry.addVersion({
+    const registered = registry.addVersion({
       name: m.name, version: v.version, sha256: v.sha256, size: v.size, description: v.description,
-      signature: { inputs: meta.inputs.map(specFromOrtMetadata), outputs: meta.outputs.map(specFromOrtMetadata) },
-      metadata: v.metadata, tags: v.tags, settings: v.settings,
+      signature, metadata: v.metadata, tags: v.tags, settings: v.settings, processing,
     });
+    await attachProcessing(store, registered, v);
     added.push(v.version);
   }
   for (const [alias, version] of Object.entries(m.aliases)) {

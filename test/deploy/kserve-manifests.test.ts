@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +17,8 @@ interface Runtime {
     protocolVersions: string[];
     containers: { name: string; args: string[]; ports: { containerPort: number }[]; env: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[];
       readinessProbe: { httpGet: { path: string; port: number } }; livenessProbe: { httpGet: { path: string; port: number } };
-      volumeMounts: { name: string; mountPath: string }[]; resources: { requests: Record<string, string> } }[];
-    volumes: { name: string; emptyDir?: object }[];
+      volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; resources: { requests: Record<string, string> } }[];
+    volumes: { name: string; emptyDir?: object; secret?: { secretName: string } }[];
   };
 }
 
@@ -54,5 +55,15 @@ describe('deploy/kserve', () => {
     expect(runtime.spec.volumes.find((v) => v.name === mount?.name)?.emptyDir).toEqual({});
     expect(Object.keys(c.resources.requests).sort()).toEqual(['cpu', 'memory']);
     expect(isvc.spec.predictor.model).toMatchObject({ runtime: runtime.metadata.name, modelFormat: { name: 'onnx' } });
+  });
+
+  it('gives every pod the same API keys: --keys-file in a read-only folder mount of the Secret hearth-keys', () => {
+    const c = runtime.spec.containers[0];
+    const keysFile = c.args.find((a) => a.startsWith('--keys-file='))?.slice('--keys-file='.length);
+    expect(keysFile).toMatch(/^\/.+\.json$/);
+    // The file's own folder is the mount: a subPath mount of the file would never see the Secret change.
+    const mount = c.volumeMounts.find((m) => m.mountPath === path.posix.dirname(keysFile ?? ''));
+    expect(mount?.readOnly).toBe(true);
+    expect(runtime.spec.volumes.find((v) => v.name === mount?.name)?.secret).toEqual({ secretName: 'hearth-keys' });
   });
 });

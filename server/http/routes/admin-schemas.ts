@@ -40,6 +40,7 @@ export const KeySchema = Type.Object({
   models: Type.Union([Type.Array(Type.String()), Type.Null()]),
   createdAt: Type.Integer(), expiresAt: Type.Union([Type.Integer(), Type.Null()]),
   revokedAt: Type.Union([Type.Integer(), Type.Null()]), lastUsedAt: Type.Union([Type.Integer(), Type.Null()]),
+  fromFile: Type.Optional(Type.Boolean({ description: 'supplied by the keys file (--keys-file): cannot be revoked or changed through the API' })),
 });
 
 /** POST /admin/v1/keys: the key itself, shown this once, and its record. */

@@ -274,7 +274,10 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   }, async () => ({ keys: keys.list() }));
 
   r.delete('/keys/:id', {
-    schema: { tags: ['admin'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String() }), response: { 200: KeySchema, ...errors(401, 404) } },
+    schema: {
+      tags: ['admin'], summary: 'Revoke an API key', description: '409 for a key from the keys file (--keys-file): edit the file instead.',
+      params: Type.Object({ id: Type.String() }), response: { 200: KeySchema, ...errors(401, 404, 409) },
+    },
   }, async (req) => {
     const record = keys.revoke(req.params.id);
     await app.hearth.recordAdmin({ action: 'key_revoked', ip: req.ip, detail: { id: record.id, name: record.name } });

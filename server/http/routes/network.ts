@@ -104,7 +104,7 @@ export async function networkRoutes(app: FastifyInstance): Promise<void> {
         ratePerSecond: Type.Optional(Type.Union([Type.Null(), Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })])),
         maxConcurrent: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 100_000 })])),
       }, { additionalProperties: false }),
-      response: { 200: KeyLimitsSchema, ...errors(400, 401, 404) },
+      response: { 200: KeyLimitsSchema, ...errors(400, 401, 404, 409) },
     },
   }, async (req) => {
     const k = keys.setLimits(req.params.id, req.body);
