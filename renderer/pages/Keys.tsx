@@ -164,7 +164,10 @@ function KeyTable({ list, asOf }: { list: ApiKeyRecord[]; asOf: number }) {
                 <td>{formatTime(k.createdAt)}</td>
                 <td>{k.expiresAt === null ? <span className="hint">never</span> : formatTime(k.expiresAt)}</td>
                 <td>{k.lastUsedAt === null ? <span className="hint">never</span> : formatRelative(k.lastUsedAt, now)}</td>
-                <td>{status === 'revoked' ? null : (
+                <td>{status === 'revoked' ? null : k.fromFile === true ? (
+                  // Supplied by the server's keys file (--keys-file): revoked by editing that file.
+                  <span className="hint">from the keys file</span>
+                ) : (
                   <button type="button" className="btn btn-danger-quiet" onClick={() => revoke(k)} aria-label={`Revoke ${k.name}`}>Revoke</button>
                 )}</td>
               </tr>
