@@ -11,6 +11,21 @@ export interface VerifyCommandOptions {
   printError?: (line: string) => void;
 }
 
+/** The key the bundle must be signed with, as the options pin it; null (said why) when the key file cannot be read. */
+async function readPins(pubkey: string | undefined, fingerprint: string | undefined, printError: (line: string) => void): Promise<VerifyOptions | null> {
+  const pins: VerifyOptions = {};
+  if (fingerprint !== undefined) pins.fingerprint = fingerprint;
+  if (pubkey !== undefined) {
+    try {
+      pins.publicKeyPem = await readFile(pubkey, 'utf8');
+    } catch (error) {
+      printError(`cannot read the public key ${pubkey}: ${errorMessage(error)}`);
+      return null;
+    }
+  }
+  return pins;
+}
+
 /** `hearth audit verify <file>`: 0 when intact, 1 when it fails verification, 2 when it cannot run. */
 export async function runVerifyCommand(
   file: string,
@@ -21,16 +36,8 @@ export async function runVerifyCommand(
     printError = (line) => process.stderr.write(`${line}\n`),
   }: VerifyCommandOptions = {},
 ): Promise<number> {
-  const options: VerifyOptions = {};
-  if (fingerprint !== undefined) options.fingerprint = fingerprint;
-  if (pubkey !== undefined) {
-    try {
-      options.publicKeyPem = await readFile(pubkey, 'utf8');
-    } catch (error) {
-      printError(`cannot read the public key ${pubkey}: ${errorMessage(error)}`);
-      return 2;
-    }
-  }
+  const options = await readPins(pubkey, fingerprint, printError);
+  if (options === null) return 2;
   let result;
   try {
     result = await verifyBundleFile(file, options);
@@ -87,16 +94,8 @@ export async function runExtendsCommand(
     printError = (line) => process.stderr.write(`${line}\n`),
   }: VerifyCommandOptions = {},
 ): Promise<number> {
-  const pins: VerifyOptions = {};
-  if (fingerprint !== undefined) pins.fingerprint = fingerprint;
-  if (pubkey !== undefined) {
-    try {
-      pins.publicKeyPem = await readFile(pubkey, 'utf8');
-    } catch (error) {
-      printError(`cannot read the public key ${pubkey}: ${errorMessage(error)}`);
-      return 2;
-    }
-  }
+  const pins = await readPins(pubkey, fingerprint, printError);
+  if (pins === null) return 2;
   const verifyOne = async (file: string, options: VerifyOptions): Promise<VerifyResult | null> => {
     try {
       return await verifyBundleFile(file, options);

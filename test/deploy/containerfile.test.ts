@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mlp } from '../../scripts/onnx-builder.js';
+import { generateKey } from '../../server/auth/keys.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const text = readFileSync(path.join(root, 'deploy/container/Containerfile'), 'utf8');
@@ -56,10 +58,17 @@ describe('deploy/container/Containerfile', () => {
   it('runs the KServe runtime\'s arguments through its entrypoint on this machine, and its health check passes', async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'hearth-image-'));
     await writeFile(path.join(tmp, 'model.onnx'), mlp({ layers: [8, 4, 2], seed: 1 }));
+    // What the Secret "hearth-keys" holds in the pod: one client key, by its SHA-256.
+    const clientKey = generateKey();
+    await mkdir(path.join(tmp, 'keys'));
+    await writeFile(path.join(tmp, 'keys', 'keys.json'), JSON.stringify([
+      { id: 'app', name: 'app', sha256: createHash('sha256').update(clientKey).digest('hex'), scopes: ['infer'] },
+    ]));
     const port = await freePort();
     const runtime = parse(readFileSync(path.join(root, 'deploy/kserve/hearth-runtime.yaml'), 'utf8')) as { spec: { containers: { args: string[] }[] } };
     const args = runtime.spec.containers[0].args.map((a) => a
       .replace('{{.Name}}', 'iris').replace('/mnt/models', tmp as string).replace('/var/lib/hearth', path.join(tmp as string, 'data'))
+      .replace('/etc/hearth/keys', path.join(tmp as string, 'keys'))
       .replace('--port=8080', `--port=${port}`));
     const entry = execForm(final.find((i) => i.op === 'ENTRYPOINT')?.arg ?? '[]');
     const env = { ...process.env, ...envOf(final), HEARTH_PORT: String(port), HEARTH_ADMIN_TOKEN: 'a'.repeat(32) };
@@ -78,6 +87,8 @@ describe('deploy/container/Containerfile', () => {
       expect(health.status).toBe(0);
       const noKey = await fetch(`http://127.0.0.1:${port}/v2/models/iris/infer`, { method: 'POST', body: '{}' });
       expect(noKey.status).toBe(401);
+      const keyed = await fetch(`http://127.0.0.1:${port}/v2/models/iris`, { headers: { authorization: `Bearer ${clientKey}` } });
+      expect(keyed.status).toBe(403); // the key from the Secret is known; it lacks the metadata scope
     } finally {
       child.kill('SIGTERM');
     }
