@@ -4,7 +4,7 @@ import react from '@vitejs/plugin-react';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-// The bundle is served by the server at /ui/ (server/routes/ui.ts) with a strict CSP:
+// The bundle is served by the server at /ui/ (server/http/routes/ui.ts) with a strict CSP:
 // no inline scripts or styles, so nothing may be inlined into index.html.
 export default defineConfig({
   root: here,

@@ -38,7 +38,7 @@ export type HearthApp = FastifyInstance;
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
-  /** Serve HTTPS with this certificate (see server/net/tls.ts). */
+  /** Serve HTTPS with this certificate (see server/http/net/tls.ts). */
   tls?: TlsMaterial | null;
   /** This start's nonce, answered by GET /admin/v1/identity (random when not given). */
   launchNonce?: string;

@@ -1,4 +1,4 @@
-// GET /admin/v1/network as the UI uses it (server/routes/network.ts holds the schema).
+// GET /admin/v1/network as the UI uses it (server/http/routes/network.ts holds the schema).
 
 export interface TlsInfo {
   fingerprint256: string;

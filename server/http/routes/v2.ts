@@ -34,7 +34,7 @@ declare module 'fastify' {
       alone?: boolean;
     };
     /**
-     * performance.now() when the request arrived (set by the first hook, server/net/plugin.ts): the
+     * performance.now() when the request arrived (set by the first hook, server/http/net/plugin.ts): the
      * latency in the usage log and metrics. Fastify's reply.elapsedTime needs an onResponse hook,
      * which adds two listeners to every response.
      */
