@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Tensor } from '../protocol/tensor.js';
+import type { VersionStats } from './stats.js';
 
 /** A byte-bounded LRU of inference results, keyed by model, version and a hash of the inputs. */
 export class ResponseCache {
@@ -17,6 +18,15 @@ export class ResponseCache {
       else h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     }
     return h.digest('base64');
+  }
+
+  /** A request's cached outputs, if any, and its key for storing them; counted as a hit or miss with its time. */
+  lookup(model: string, version: number, inputs: Tensor[], stats: Pick<VersionStats, 'add'>): { key: string; hit?: Tensor[] } {
+    const started = process.hrtime.bigint();
+    const key = ResponseCache.key(model, version, inputs, []);
+    const hit = this.get(key);
+    stats.add(hit ? 'cache_hit' : 'cache_miss', Number(process.hrtime.bigint() - started));
+    return { key, hit };
   }
 
   get(key: string): Tensor[] | undefined {

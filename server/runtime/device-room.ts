@@ -53,3 +53,29 @@ export function nextVictim<T extends Occupant>(
   }
   return victim;
 }
+
+/** Where a placement puts a version: 'cpu', 'cuda:0', 'webgpu'… (a budget's key). */
+export const deviceOf = (p: { provider: string; deviceId?: number }): string => (p.provider === 'cuda' ? `cuda:${p.deviceId ?? 0}` : p.provider);
+
+interface Held { placement: { provider: string; deviceId?: number }; bytes: number }
+
+/** Usage of each device's budget by the versions held (loaded and loading). */
+export function deviceUsage(held: Iterable<Held>, budgets: Record<string, DeviceBudget>): Record<string, { bytes: number; count: number; budget?: DeviceBudget }> {
+  const out: Record<string, { bytes: number; count: number; budget?: DeviceBudget }> = {};
+  for (const e of held) {
+    const d = deviceOf(e.placement);
+    out[d] ??= { bytes: 0, count: 0, budget: budgets[d] };
+    out[d].bytes += e.bytes;
+    out[d].count += 1;
+  }
+  for (const [d, budget] of Object.entries(budgets)) out[d] ??= { bytes: 0, count: 0, budget };
+  return out;
+}
+
+/** What the device already holds, and whether `bytes` more fit in its budget (none: always). */
+export function roomOn<T extends Held>(held: T[], budgets: Record<string, DeviceBudget>, device: string, bytes: number): { budget?: DeviceBudget; list: T[]; used: number; fits: boolean } {
+  const budget = budgets[device];
+  const list = held.filter((e) => deviceOf(e.placement) === device);
+  const used = list.reduce((n, e) => n + e.bytes, 0);
+  return { budget, list, used, fits: !budget || (used + bytes <= budget.bytes && list.length + 1 <= budget.count) };
+}

@@ -1,101 +1,23 @@
 import { unavailable } from '../base/errors.js';
-import { nextVictim, type DeviceBudget } from './device-room.js';
-import { allocate } from '../protocol/datatypes.js';
-import type { Tensor, TensorSpec } from '../protocol/tensor.js';
+import { deviceOf, deviceUsage, nextVictim, roomOn, type DeviceBudget } from './device-room.js';
+import type { Tensor } from '../protocol/tensor.js';
 import type { BlobStore } from '../registry/blobs.js';
 import type { ModelVersion, Registry } from '../registry/registry.js';
 import { VersionHealth } from './version-health.js';
 import { ResponseCache } from './cache.js';
-import { openInline, type InlineSession } from './inline.js';
+import { openInline } from './inline.js';
+import {
+  isBatchable, keyOf, loadError, warmupInputs,
+  type InferOptions, type LoadedVersion, type ManagerEvents, type ManagerOptions, type Placement, type PlacementResolver, type VersionState,
+} from './loaded-version.js';
+import { reloadLost } from './lost-sessions.js';
 import type { WorkerPool } from './pool.js';
 import { VersionScheduler, type InferOutcome, type Instance } from './scheduler.js';
 import { VersionStats } from './stats.js';
 import { errorMessage } from '../base/message.js';
 
-export type VersionState = 'UNAVAILABLE' | 'LOADING' | 'READY' | 'UNLOADING';
-
-/** Where a version runs, decided from its placement setting and the hardware found. */
-export interface Placement {
-  provider: string;
-  deviceId?: number;
-  reason: string;
-}
-export type PlacementResolver = (v: ModelVersion) => Placement;
-
-interface LoadedVersion {
-  name: string;
-  version: number;
-  state: VersionState;
-  reason: string;
-  placement: Placement;
-  scheduler?: VersionScheduler;
-  instances: Instance[];
-  /** A session on the HTTP thread for a model whose run takes microseconds (see inline.ts). */
-  inline?: InlineSession;
-  loading?: Promise<void>;
-  /** Set while it drains and closes its sessions; a load waits for it rather than racing it. */
-  unloading?: Promise<void>;
-  loadedAt: number;
-  lastUsed: number;
-  /** Estimated device memory: twice the file size. */
-  bytes: number;
-  pinned: boolean;
-}
-
-const deviceOf = (p: Placement) => (p.provider === 'cuda' ? `cuda:${p.deviceId ?? 0}` : p.provider);
-
-export interface ManagerOptions {
-  cacheBytes?: number;
-  /** Budget per device ('cpu', 'cuda:0', …); devices not listed are unlimited. */
-  budgets?: Record<string, DeviceBudget>;
-  /** Idle versions unload after this long, unless pinned or protected; 0 keeps them. */
-  keepAliveMs?: number;
-  /** Versions that never unload for idleness or room: production and the previous production. */
-  isProtected?: (name: string, version: number) => boolean;
-  /** Run a CPU model on the HTTP thread when its median run takes at most this many µs; 0: never (see inline.ts). */
-  inlineMaxUs?: number;
-  /**
-   * Whether an inference request for a version that is not loaded may unload other versions to
-   * make room for it. When this says no, the request loads it only into free room, else gets 503:
-   * a client must not be able to push out what serves. Without it, every request may.
-   */
-  mayEvictOnDemand?: (v: ModelVersion) => boolean;
-}
-
-export { BudgetExceededError, NoFreeRoomError, type DeviceBudget } from './device-room.js';
-
-export interface InferOptions {
-  /** Triton's `timeout` parameter: the longest the request may wait in the queue, in µs. */
-  timeoutUs?: number;
-  /**
-   * No other inference request is in progress in the server: the request may run on the HTTP
-   * thread when its version qualifies (see inline.ts). Under concurrency requests go to the workers.
-   */
-  alone?: boolean;
-}
-
-export interface ManagerEvents {
-  onFallback?: (name: string, version: number, from: string, reason: string) => void;
-  onStateChange?: (name: string, version: number, state: VersionState, reason: string) => void;
-}
-
-const keyOf = (name: string, version: number) => `${name}\u0000${version}`;
-
-/** onnxruntime's reason without the server's file paths, which clients have no business seeing. */
-const loadError = (err: unknown, root: string) =>
-  errorMessage(err).split(root).join('the model file').replace(/the model file\/[0-9a-f]{2}\/[0-9a-f]{64}/g, 'the model file');
-
-/** Requests can be joined when every input's first dimension is dynamic. */
-const isBatchable = (v: ModelVersion): boolean =>
-  v.signature.inputs.length > 0 && v.signature.inputs.every((s) => s.shape.length > 0 && s.shape[0] === -1);
-
-/** Zero-filled inputs on a model's signature, dynamic dimensions as 1: the warm-up request. */
-export function warmupInputs(inputs: TensorSpec[]): Tensor[] {
-  return inputs.map((s) => {
-    const shape = s.shape.map((d) => (d < 0 ? 1 : d));
-    return { name: s.name, datatype: s.datatype, shape, data: allocate(s.datatype, shape.reduce((a, b) => a * b, 1)) };
-  });
-}
+export type { DeviceBudget } from './device-room.js';
+export type { InferOptions, ManagerOptions, Placement, PlacementResolver, VersionState } from './loaded-version.js';
 
 /**
  * Loaded model versions: their sessions in the worker pool, their schedulers and statistics.
@@ -158,23 +80,12 @@ export class ModelManager {
 
   /** Usage of each device's budget by loaded (and loading) versions. */
   deviceUsage(): Record<string, { bytes: number; count: number; budget?: DeviceBudget }> {
-    const out: Record<string, { bytes: number; count: number; budget?: DeviceBudget }> = {};
-    for (const e of this.loaded.values()) {
-      const d = deviceOf(e.placement);
-      out[d] ??= { bytes: 0, count: 0, budget: this.options.budgets?.[d] };
-      out[d].bytes += e.bytes;
-      out[d].count += 1;
-    }
-    for (const [d, budget] of Object.entries(this.options.budgets ?? {})) out[d] ??= { bytes: 0, count: 0, budget };
-    return out;
+    return deviceUsage(this.loaded.values(), this.options.budgets ?? {});
   }
 
   /** What the device already holds, and whether `bytes` more fit in its budget (none: always). */
   private roomOn(device: string, bytes: number): { budget?: DeviceBudget; list: LoadedVersion[]; used: number; fits: boolean } {
-    const budget = this.options.budgets?.[device];
-    const list = [...this.loaded.values()].filter((e) => deviceOf(e.placement) === device);
-    const used = list.reduce((n, e) => n + e.bytes, 0);
-    return { budget, list, used, fits: !budget || (used + bytes <= budget.bytes && list.length + 1 <= budget.count) };
+    return roomOn([...this.loaded.values()], this.options.budgets ?? {}, device, bytes);
   }
 
   statsOf(name: string, version: number): VersionStats {
@@ -392,37 +303,7 @@ export class ModelManager {
 
   /** After a worker died: the instances it held are reloaded; the others keep serving. */
   async reloadLostSessions(lostKeys: string[]): Promise<void> {
-    const lost = new Set(lostKeys);
-    const work: { entry: LoadedVersion; inst: Instance }[] = [];
-    // Mark them all out of service at once, before any await lets the scheduler pick one.
-    for (const entry of this.loaded.values()) {
-      for (const inst of entry.instances) {
-        if (lost.has(inst.key)) { inst.down = true; work.push({ entry, inst }); }
-      }
-    }
-    for (const [index, { entry, inst }] of work.entries()) {
-      // Unloaded (or given up on) meanwhile: loading its session again would only leak it.
-      if (this.loaded.get(keyOf(entry.name, entry.version)) !== entry) continue;
-      try {
-        const v = this.registry.getVersion(entry.name, entry.version);
-        const providers = entry.placement.provider === 'cpu' ? ['cpu'] : [entry.placement.provider, 'cpu'];
-        await this.pool.load(inst.worker, inst.key, this.blobs.pathOf(v.sha256), {
-          intraOpThreads: v.settings.intraOpThreads, providers, deviceId: entry.placement.deviceId,
-        });
-        inst.down = false;
-        entry.scheduler?.configure(v.settings);
-      } catch (err) {
-        // The version no longer loads: that instance stays out of service; with none left, the
-        // version is unavailable and its queue is failed rather than left to hang.
-        const more = work.slice(index + 1).some((w) => w.entry === entry);
-        if (!more && entry.instances.every((i) => i.down)) {
-          entry.state = 'UNAVAILABLE';
-          entry.reason = `reload after a worker crash failed: ${loadError(err, this.blobs.root)}`;
-          entry.scheduler?.rejectQueued(`Model "${entry.name}" version ${entry.version} is unavailable: ${entry.reason}`);
-          this.loaded.delete(keyOf(entry.name, entry.version));
-        }
-      }
-    }
+    await reloadLost(lostKeys, { loaded: this.loaded, registry: this.registry, blobs: this.blobs, pool: this.pool });
   }
 
   /** Runs one request under the version's circuit breaker: loads the version if needed, then queues it. */
@@ -443,18 +324,8 @@ export class ModelManager {
     if (!entry?.scheduler) throw unavailable(`Model "${v.name}" version ${v.version} is not available.`);
     entry.lastUsed = Date.now();
     const stats = this.statsOf(v.name, v.version);
-    let cacheKey: string | undefined;
-    if (v.settings.responseCache) {
-      const started = process.hrtime.bigint();
-      cacheKey = ResponseCache.key(v.name, v.version, inputs, []);
-      const hit = this.cache.get(cacheKey);
-      const ns = Number(process.hrtime.bigint() - started);
-      if (hit) {
-        stats.add('cache_hit', ns);
-        return { outputs: hit, batchSize: inputs[0]?.shape[0] ?? 1, queueNs: 0, computeNs: 0, cached: true };
-      }
-      stats.add('cache_miss', ns);
-    }
+    const { key: cacheKey, hit } = v.settings.responseCache ? this.cache.lookup(v.name, v.version, inputs, stats) : {};
+    if (hit) return { outputs: hit, batchSize: inputs[0]?.shape[0] ?? 1, queueNs: 0, computeNs: 0, cached: true };
     // Inline only for a request alone in the server, and not when the admin asked requests to wait
     // for company: overlapping requests go to the workers and their batcher.
     const inline = opts.alone === true && entry.inline !== undefined && entry.scheduler.idle &&

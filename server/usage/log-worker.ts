@@ -2,64 +2,23 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AuditChainRefused } from './chain-guard.js';
-import { committedJournalSeq, UsageJournal, type JournalOptions } from './journal.js';
-import { USAGE_LOG_DEFAULTS, type UsageLog, type UsageLogOptions, type UsageLogStats } from './log.js';
+import { committedJournalSeq, UsageJournal } from './journal.js';
+import { USAGE_LOG_DEFAULTS, type UsageLogStats } from './log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
 import { adminFields, inferenceFields, type NewRecord } from './record.js';
 import type { InferenceRecord } from './types.js';
+import { UsageLogThreadError, type Pending, type Reply, type Thread, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
 
-export interface UsageLogWorkerOptions extends UsageLogOptions {
-  /** How long the thread's BEGIN IMMEDIATE waits for the main connection's writers (SQLite busy_timeout). */
-  busyTimeoutMs?: number;
-  /** PRAGMA synchronous for the thread's connection (it does the usage log's commits); pass the main connection's. */
-  synchronous?: string | number;
-  /**
-   * A write-ahead journal file: records are durable once written there (before the response), and
-   * the thread commits them afterwards; it recovers what it had not committed when it starts.
-   */
-  journal?: ({ file: string } & JournalOptions) | null;
-}
-
-export interface UsageLogWorker extends UsageLog {
-  /** Why new records are kept in the journal instead of being chained (see chain-guard.ts), or null. */
-  readonly refused: string | null;
-  /** The thread now running the log, null when none is (for diagnostics and tests). */
-  readonly thread: Worker | null;
-  /**
-   * The hot path's append: `done` runs once the record is durable (written to the journal), not
-   * when it is committed; without a journal, once it is committed. A record that fails validation
-   * or cannot be written gets an error.
-   */
-  record(record: InferenceRecord, done: (error: Error | null) => void, alone?: boolean): void;
-}
+export { UsageLogThreadError, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
 
 /** How long journaled records wait to be sent to the log thread together (see sendJournaled). */
 const JOURNAL_SEND_MS = 50;
-
-/** Rejects the appends a dead log thread had not confirmed; the next append starts a new thread. */
-export class UsageLogThreadError extends Error {}
 
 /** Beside this file in dist/; from the TypeScript sources (vitest), the built copy in dist/. */
 function threadScript(): URL {
   const beside = new URL('./log-thread.js', import.meta.url);
   if (existsSync(fileURLToPath(beside))) return beside;
   return new URL('../../dist/server/usage/log-thread.js', import.meta.url);
-}
-
-interface Pending {
-  fields: NewRecord;
-  resolve: (seq: number) => void;
-  reject: (error: unknown) => void;
-}
-
-type Reply = (answer: FromLogThread | UsageLogThreadError) => void;
-
-/** One thread and the requests it has not answered. */
-interface Thread {
-  worker: Worker;
-  waiting: Map<number, Reply>;
-  stats: UsageLogStats;
-  dead: boolean;
 }
 
 const ZERO_STATS: UsageLogStats = { transactions: 0, records: 0, checkpoints: 0 };

@@ -52,7 +52,7 @@ function decodeTensors(body: Buffer, headerLength: number | undefined, v: ModelV
 
 /**
  * An inference on a version with processing: files or texts in (JSON BYTES, binary BYTES, or a raw
- * image/text body), the model run as any other, its outputs turned into labels, scores or text.
+ * image/text body), the model run like every other, its outputs turned into labels, scores or text.
  */
 export async function inferProcessed(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, v: Processed, body: Buffer, alone: boolean): Promise<FastifyReply> {
   const processor = await processingOf(app).processors.get(v);

@@ -1,0 +1,54 @@
+import type { Worker } from 'node:worker_threads';
+import type { JournalOptions } from './journal.js';
+import type { UsageLog, UsageLogOptions, UsageLogStats } from './log.js';
+import type { FromLogThread } from './log-messages.js';
+import type { NewRecord } from './record.js';
+import type { InferenceRecord } from './types.js';
+
+// The usage log in a worker thread (log-worker.ts): what it takes and offers, and what it keeps
+// about its thread and the appends waiting on it.
+
+export interface UsageLogWorkerOptions extends UsageLogOptions {
+  /** How long the thread's BEGIN IMMEDIATE waits for the main connection's writers (SQLite busy_timeout). */
+  busyTimeoutMs?: number;
+  /** PRAGMA synchronous for the thread's connection (it does the usage log's commits); pass the main connection's. */
+  synchronous?: string | number;
+  /**
+   * A write-ahead journal file: records are durable once written there (before the response), and
+   * the thread commits them afterwards; it recovers what it had not committed when it starts.
+   */
+  journal?: ({ file: string } & JournalOptions) | null;
+}
+
+export interface UsageLogWorker extends UsageLog {
+  /** Why new records are kept in the journal instead of being chained (see chain-guard.ts), or null. */
+  readonly refused: string | null;
+  /** The thread now running the log, null when none is (for diagnostics and tests). */
+  readonly thread: Worker | null;
+  /**
+   * The hot path's append: `done` runs once the record is durable (written to the journal), not
+   * when it is committed; without a journal, once it is committed. A record that fails validation
+   * or cannot be written gets an error.
+   */
+  record(record: InferenceRecord, done: (error: Error | null) => void, alone?: boolean): void;
+}
+
+/** Rejects the appends a dead log thread had not confirmed; the next append starts a new thread. */
+export class UsageLogThreadError extends Error {}
+
+export interface Pending {
+  fields: NewRecord;
+  resolve: (seq: number) => void;
+  reject: (error: unknown) => void;
+}
+
+export type Reply = (answer: FromLogThread | UsageLogThreadError) => void;
+
+/** One thread and the requests it has not answered. */
+export interface Thread {
+  worker: Worker;
+  waiting: Map<number, Reply>;
+  stats: UsageLogStats;
+  dead: boolean;
+}
+
