@@ -3,7 +3,8 @@ import * as ort from 'onnxruntime-node';
 import { toOrtType } from '../protocol/datatypes.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { ModelVersion } from '../registry/registry.js';
-import { ExecutionError, type InferOutcome } from './scheduler.js';
+import { concatBatch } from '../protocol/batch.js';
+import { ExecutionError, type InferOutcome, type InlineRunner } from './outcome.js';
 import type { VersionStats } from './stats.js';
 import type { OrtTensorType, WireTensor } from './messages.js';
 import { fromWire } from './wire.js';
@@ -30,6 +31,17 @@ import { errorMessage } from '../base/message.js';
  *   INLINE_MAX_ELEMENT_FACTOR times the elements of the warm-up request (batch 1);
  * - INLINE_DEMOTE_STREAK inline runs in a row slower than INLINE_DEMOTE_US turn inlining off for
  *   that version (one slow run is the scheduler or the garbage collector, not the model).
+ *
+ * Batches under load. When requests overlap, the scheduler joins them into batches as before; for
+ * a version whose first dimension is a batch dimension, a batch of up to `maxRows` rows runs here
+ * too instead of crossing to a worker. `maxRows` is measured at load: one run of
+ * INLINE_BATCH_PROBE_ROWS rows gives the cost of a row, and `maxRows` is the most rows whose
+ * predicted run stays within `maxRunUs`. Why: for a model this small, the crossing costs the HTTP
+ * thread more than the run. Measured here with the demo model at 64 connections: a batch of 20
+ * rows runs in about 15 µs on this thread, while sending it to a worker and taking its answer back
+ * cost the HTTP thread 60–120 µs (postMessage, structured clone of both messages, and the
+ * wake-ups, which on two busy cores preempt this thread). Larger runs keep going to the workers,
+ * where they overlap with the HTTP work.
  */
 export const INLINE_MAX_FILE_BYTES = 1024 * 1024;
 export const INLINE_PROBE_RUNS = 32;
@@ -41,12 +53,16 @@ export const INLINE_DEMOTE_US = 2000;
  * The probe must not block the HTTP thread for long on a model nowhere near the limit, yet a cold
  * run is slow (the demo model's first: 1.0–1.3 ms against 10–30 µs warm; 7.5 ms in a worker while
  * the server was starting, measured here), and one run on a busy machine can be preempted. So the
- * probe stops at the third run past INLINE_SLOW_FACTOR times `maxRunUs` once four runs have warmed
- * the session, and at once on any run past INLINE_ABORT_US.
+ * probe stops at the third run in a row past INLINE_SLOW_FACTOR times `maxRunUs` once four runs
+ * have warmed the session, and at once on any run past INLINE_ABORT_US. In a row, because on a
+ * loaded machine preempted runs are scattered through the probe; a slow model is slow every time.
  */
 export const INLINE_SLOW_FACTOR = 10;
 export const INLINE_ABORT_US = 50_000;
 export const INLINE_DEMOTE_STREAK = 3;
+/** Rows of the batch probe (see "Batches under load" above). */
+export const INLINE_BATCH_PROBE_ROWS = 64;
+const INLINE_BATCH_PROBE_RUNS = 8;
 
 /** onnxruntime-node's native session, synchronous (see nativeBinding). */
 interface NativeSession {
@@ -86,7 +102,7 @@ const elementsOf = (inputs: readonly Tensor[]): number => {
 };
 
 /** An onnxruntime session on the HTTP thread, for a model whose run() takes microseconds. */
-export class InlineSession {
+export class InlineSession implements InlineRunner {
   private demoted = false;
   private slowStreak = 0;
 
@@ -100,6 +116,8 @@ export class InlineSession {
     readonly probeUs: number,
     /** The warm-up request, which this session is known to run (see ExecutionFault). */
     private readonly knownGood: readonly Tensor[],
+    /** Most rows of a joined batch that run here (0: single requests only). */
+    readonly maxRows: number,
   ) {
     this.fetches = Object.fromEntries(outputNames.map((n) => [n, null]));
   }
@@ -108,7 +126,7 @@ export class InlineSession {
    * Opens a session for `path` and times it on `warmup`; returns it if it meets the rule above,
    * else releases it and returns undefined.
    */
-  static async open(path: string, outputNames: string[], warmup: Tensor[], maxRunUs: number): Promise<InlineSession | undefined> {
+  static async open(path: string, outputNames: string[], warmup: Tensor[], maxRunUs: number, batchable = false): Promise<InlineSession | undefined> {
     native ??= nativeBinding();
     if (!native) return undefined;
     const session = new native.binding.InferenceSession();
@@ -123,13 +141,15 @@ export class InlineSession {
         const us = Number(process.hrtime.bigint() - started) / 1000;
         if (i >= INLINE_UNTIMED_RUNS) times.push(us);
         // Far too slow for the HTTP thread: stop blocking it now rather than after every probe run
-        // (three such runs, so that one preempted run on a busy machine does not decide it).
-        if (us > INLINE_ABORT_US || (i >= 4 && us > INLINE_SLOW_FACTOR * maxRunUs && ++slow >= 3)) throw new Error('too slow to run inline');
+        // (three such runs in a row, so that preempted runs on a busy machine do not decide it).
+        slow = i >= 4 && us > INLINE_SLOW_FACTOR * maxRunUs ? slow + 1 : 0;
+        if (us > INLINE_ABORT_US || slow >= 3) throw new Error('too slow to run inline');
       }
       times.sort((a, b) => a - b);
       const median = times[times.length >> 1];
       if (median <= maxRunUs) {
-        return new InlineSession(session, outputNames, elementsOf(warmup) * INLINE_MAX_ELEMENT_FACTOR, median, warmup);
+        const maxRows = batchable ? batchRows(session, fetches, warmup, median, maxRunUs) : 0;
+        return new InlineSession(session, outputNames, elementsOf(warmup) * INLINE_MAX_ELEMENT_FACTOR, median, warmup, maxRows);
       }
     } catch {
       // A model that rejects the zero warm-up input, or is far too slow, stays in the workers.
@@ -180,7 +200,7 @@ export class InlineSession {
   }
 
   /** Whether the session still runs the warm-up request: on the error path only. */
-  private runsKnownGood(): boolean {
+  runsKnownGood(): boolean {
     try {
       this.session.run(feedsOf(this.knownGood), this.fetches, {});
       return true;
@@ -189,17 +209,43 @@ export class InlineSession {
     }
   }
 
+  /** A failed run leaves the HTTP thread for good when the session fails its known-good input too. */
+  demote(): void {
+    this.demoted = true;
+  }
+
   release(): void {
     this.demoted = true;
     this.session.dispose();
   }
 }
 
+/**
+ * The most rows of a joined batch whose predicted run stays within `maxRunUs`: a line through the
+ * one-row median and the median of INLINE_BATCH_PROBE_RUNS runs of INLINE_BATCH_PROBE_ROWS rows.
+ */
+function batchRows(session: NativeSession, fetches: Record<string, null>, warmup: Tensor[], oneRowUs: number, maxRunUs: number): number {
+  const rows = INLINE_BATCH_PROBE_ROWS;
+  const batch = concatBatch(Array.from({ length: rows }, () => warmup)).inputs;
+  const times: number[] = [];
+  for (let i = 0; i < 2 + INLINE_BATCH_PROBE_RUNS; i++) {
+    const started = process.hrtime.bigint();
+    session.run(feedsOf(batch), fetches, {});
+    const us = Number(process.hrtime.bigint() - started) / 1000;
+    if (i >= 2) times.push(us);
+    if (us > INLINE_ABORT_US) return 0;
+  }
+  times.sort((a, b) => a - b);
+  const perRow = Math.max(0, times[times.length >> 1] - oneRowUs) / (rows - 1);
+  if (perRow === 0) return rows;
+  return Math.max(0, Math.min(rows, 1 + Math.floor((maxRunUs - oneRowUs) / perRow)));
+}
+
 /** The inline session of a version that qualifies (CPU, small file, measured run under `maxUs`), else undefined. */
-export async function openInline(v: ModelVersion, path: string, provider: string, warmup: Tensor[], maxUs: number): Promise<InlineSession | undefined> {
+export async function openInline(v: ModelVersion, path: string, provider: string, warmup: Tensor[], maxUs: number, batchable = false): Promise<InlineSession | undefined> {
   if (maxUs <= 0 || provider !== 'cpu' || v.size > INLINE_MAX_FILE_BYTES) return undefined;
   try {
-    return await InlineSession.open(path, v.signature.outputs.map((o) => o.name), warmup, maxUs);
+    return await InlineSession.open(path, v.signature.outputs.map((o) => o.name), warmup, maxUs, batchable);
   } catch {
     // The workers loaded it; anything the HTTP thread cannot do with it just keeps it there.
     return undefined;

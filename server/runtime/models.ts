@@ -12,7 +12,8 @@ import {
 } from './loaded-version.js';
 import { reloadLost } from './lost-sessions.js';
 import type { WorkerPool } from './pool.js';
-import { VersionScheduler, type InferOutcome, type Instance } from './scheduler.js';
+import { VersionScheduler, type Instance } from './scheduler.js';
+import type { InferOutcome } from './outcome.js';
 import { VersionStats } from './stats.js';
 import { errorMessage } from '../base/message.js';
 
@@ -227,8 +228,8 @@ export class ModelManager {
         // Some models reject all-zero input; they can still serve real requests.
         entry.reason = `warm-up inference failed: ${errorMessage(err)}`;
       }
-      entry.inline = warmedUp
-        ? await openInline(v, this.blobs.pathOf(v.sha256), entry.placement.provider, warmupInputs(v.signature.inputs), this.options.inlineMaxUs ?? 0)
+      entry.inline = entry.scheduler.inline = warmedUp
+        ? await openInline(v, this.blobs.pathOf(v.sha256), entry.placement.provider, warmupInputs(v.signature.inputs), this.options.inlineMaxUs ?? 0, isBatchable(v))
         : undefined;
       entry.state = 'READY';
       entry.loadedAt = Date.now();
@@ -293,6 +294,7 @@ export class ModelManager {
       () => { next.knownGood = () => warmupInputs(v.signature.inputs); },
       () => undefined,
     );
+    next.inline = placement.provider === 'cpu' ? entry.inline : undefined;
     const old = { scheduler: entry.scheduler, instances: entry.instances };
     entry.scheduler = next;
     entry.instances = instances;
@@ -326,8 +328,7 @@ export class ModelManager {
     const stats = this.statsOf(v.name, v.version);
     const { key: cacheKey, hit } = v.settings.responseCache ? this.cache.lookup(v.name, v.version, inputs, stats) : {};
     if (hit) return { outputs: hit, batchSize: inputs[0]?.shape[0] ?? 1, queueNs: 0, computeNs: 0, cached: true };
-    // Inline only for a request alone in the server, and not when the admin asked requests to wait
-    // for company: overlapping requests go to the workers and their batcher.
+    // A request alone runs inline at once (unless told to wait for company); others queue (scheduler.ts).
     const inline = opts.alone === true && entry.inline !== undefined && entry.scheduler.idle &&
       (v.settings.maxQueueDelayUs === 0 || !v.settings.dynamicBatching) && entry.inline.accepts(inputs);
     const outcome = inline && entry.inline

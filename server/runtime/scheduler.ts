@@ -1,10 +1,12 @@
-import { HearthError, unavailable } from '../base/errors.js';
+import { unavailable } from '../base/errors.js';
 import { batchKey, concatBatch, splitBatch } from '../protocol/batch.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { VersionSettings } from '../registry/settings.js';
 import { WorkerDiedError, type InferenceWorker, type WorkerPool } from './pool.js';
 import type { VersionStats } from './stats.js';
 import { fromWire, toWire } from './wire.js';
+import { runInlineBatch } from './inline-batch.js';
+import { ExecutionError, QueueTimeoutError, type ExecutionFault, type InferOutcome, type InlineRunner, type Job } from './outcome.js';
 import { errorMessage } from '../base/message.js';
 
 export interface Instance {
@@ -14,47 +16,6 @@ export interface Instance {
   running: number;
   /** Out of service while its session is reloaded after a worker died. */
   down?: boolean;
-}
-
-/** A request that waited past its own timeout in the queue (metrics count it as a timeout, not a 503). */
-export class QueueTimeoutError extends HearthError {}
-
-/**
- * Whose fault a failed run is, decided by running the version's known-good input (the warm-up
- * request it ran at load) on the same session right after. 'input': that ran, so onnxruntime
- * refused the request's own values. 'server': it failed too, so the session is broken. 'unknown':
- * the version has no known-good input (its warm-up failed), so nothing tells the two apart.
- */
-export type ExecutionFault = 'input' | 'server' | 'unknown';
-
-/**
- * onnxruntime failed while running the model on a request that passed validation: a 400 with its
- * message, unless the server's own check input failed too (a 500: not the client's mistake).
- */
-export class ExecutionError extends HearthError {
-  constructor(readonly fault: ExecutionFault, reason: string) {
-    super(fault === 'server' ? 'internal' : 'invalid', fault === 'server'
-      ? `The model version failed on this request and on the server's own check input too, so the fault is the server's, not the request's: ${reason}. Retry later or call another version.`
-      : `The model could not run on this input: ${reason}`);
-  }
-}
-
-export interface InferOutcome {
-  outputs: Tensor[];
-  /** Rows in the execution this request was part of. */
-  batchSize: number;
-  queueNs: number;
-  computeNs: number;
-}
-
-interface Job {
-  inputs: Tensor[];
-  rows: number;
-  shapeKey: string;
-  enqueued: bigint;
-  timer?: NodeJS.Timeout;
-  resolve: (o: InferOutcome) => void;
-  reject: (e: Error) => void;
 }
 
 type SchedulerSettings = Pick<VersionSettings,
@@ -84,6 +45,8 @@ export class VersionScheduler {
    * failed run is followed by one of these to tell a bad input from a broken session.
    */
   knownGood?: () => Tensor[];
+  /** Set once the version qualifies to run on the HTTP thread (see InlineRunner). */
+  inline?: InlineRunner;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -141,11 +104,11 @@ export class VersionScheduler {
     });
   }
 
-  private take(): Job[] | undefined {
+  private take(maxRows = Infinity): Job[] | undefined {
     const head = this.queue[0];
     if (!head) return undefined;
     if (!this.settings.dynamicBatching || !this.batchable) return [this.queue.shift() as Job];
-    const max = this.settings.maxBatchSize;
+    const max = Math.min(this.settings.maxBatchSize, maxRows);
     const picked: Job[] = [];
     let rows = 0;
     for (const job of this.queue) {
@@ -170,6 +133,7 @@ export class VersionScheduler {
   }
 
   private pump(): void {
+    this.pumpInline();
     // Idle instances first, then a second batch for busy ones. A request with a timeout waits here,
     // where its timeout is enforced, rather than behind another batch inside a worker.
     for (let depth = 0; depth < MAX_BATCHES_IN_FLIGHT && this.queue.length > 0; depth++) {
@@ -183,6 +147,23 @@ export class VersionScheduler {
     }
     if (this.drainWaiters.length > 0 && this.queue.length === 0 && this.running === 0) {
       for (const resolve of this.drainWaiters.splice(0)) resolve();
+    }
+  }
+
+  /**
+   * Runs queued batches on the HTTP thread while the version's inline session takes them: up to
+   * its `maxRows` rows, batching on (a model without a batch dimension stays in the workers), and
+   * the head request small enough. Whatever it does not take goes to the workers below.
+   */
+  private pumpInline(): void {
+    const inline = this.inline;
+    if (!inline || inline.maxRows === 0 || !this.settings.dynamicBatching || !this.batchable) return;
+    while (inline.active && this.queue.length > 0) {
+      const head = this.queue[0];
+      if (head.rows > inline.maxRows || !inline.accepts(head.inputs)) return;
+      const jobs = this.take(inline.maxRows);
+      if (!jobs) return;
+      runInlineBatch(inline, jobs, this.stats);
     }
   }
 

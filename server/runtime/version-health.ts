@@ -1,6 +1,6 @@
 import type { ModelVersion } from '../registry/registry.js';
 import type { VersionSettings } from '../registry/settings.js';
-import { ExecutionError, QueueTimeoutError } from './scheduler.js';
+import { ExecutionError, QueueTimeoutError } from './outcome.js';
 import { CircuitBreaker, type CircuitSettings } from './circuit.js';
 import type { CircuitSnapshot } from './circuit-schema.js';
 import { errorMessage } from '../base/message.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onErrorHookHandler 
 import { HttpError } from '../errors.js';
 import { content, errors, Text } from './schemas.js';
 import { reasonOf, type FailureReason } from '../../observability/index.js';
-import { QueueTimeoutError } from '../../runtime/scheduler.js';
+import { QueueTimeoutError } from '../../runtime/outcome.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -69,7 +69,7 @@ describe('a client cannot open the circuit, or roll back a promote, for everyone
   it('inputs that make the model fail inside onnxruntime are a 400 for that key alone: the circuit stays closed', async () => {
     const bad: InferAnswer[] = [];
     // One at a time (the HTTP thread runs this small model when a request is alone) and all at once
-    // (the workers, where they are joined into one batch that fails and is retried one by one).
+    // (joined into one batch, run on the HTTP thread for a model this small, that fails and is retried one by one).
     for (let i = 0; i < 6; i++) bad.push(await infer(s.url, 'lookup', gatherInput([9]), { headers: mallory }));
     bad.push(...await Promise.all(Array.from({ length: 6 }, () => infer(s.url, 'lookup', gatherInput([7, 1]), { headers: mallory }))));
     for (const r of bad) {
