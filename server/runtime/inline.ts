@@ -37,11 +37,12 @@ import { errorMessage } from '../base/message.js';
  * too instead of crossing to a worker. `maxRows` is measured at load: one run of
  * INLINE_BATCH_PROBE_ROWS rows gives the cost of a row, and `maxRows` is the most rows whose
  * predicted run stays within `maxRunUs`. Why: for a model this small, the crossing costs the HTTP
- * thread more than the run. Measured here with the demo model at 64 connections: a batch of 20
- * rows runs in about 15 µs on this thread, while sending it to a worker and taking its answer back
- * cost the HTTP thread 60–120 µs (postMessage, structured clone of both messages, and the
- * wake-ups, which on two busy cores preempt this thread). Larger runs keep going to the workers,
- * where they overlap with the HTTP work.
+ * thread more than the run. Measured here (CPU profiles, demo model, 64 connections, batches of 21
+ * to 26 rows): sending batches to a worker and taking the answers back cost the HTTP thread 10 µs
+ * per request (postMessage with its structured clone, the reply, the wake-ups, which on two busy
+ * cores preempt this thread); joining, running here and splitting cost 7.6 µs per request, and
+ * the second core is left to other work. Larger runs keep going to the workers, where they
+ * overlap with the HTTP work.
  */
 export const INLINE_MAX_FILE_BYTES = 1024 * 1024;
 export const INLINE_PROBE_RUNS = 32;
