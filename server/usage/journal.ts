@@ -40,6 +40,18 @@ export function readJournal(file: string, after = 0): JournalEntry[] {
   return parseJournal(text, after);
 }
 
+/** The entries numbered above `after` in bytes [start, end) of an open journal file (see UsageJournal's onWritten). */
+export function readJournalRange(fd: number, start: number, end: number, after: number): JournalEntry[] {
+  const buffer = Buffer.allocUnsafe(end - start);
+  let read = 0;
+  while (read < buffer.length) {
+    const n = readSync(fd, buffer, read, buffer.length - read, start + read);
+    if (n === 0) break;
+    read += n;
+  }
+  return parseJournal(buffer.toString('utf8', 0, read), after);
+}
+
 /** The entries numbered above `after` in journal text (whole lines), in order; unparseable lines skipped. */
 export function parseJournal(text: string, after = 0): JournalEntry[] {
   const entries: JournalEntry[] = [];
@@ -90,8 +102,11 @@ export class UsageJournal {
     readonly file: string,
     /** The database's journal_seq: numbering continues above it and above what the file holds. */
     committedInDb: number,
-    /** Called with the text of each write (whole lines) once it is written: it goes to the log thread. */
-    private readonly onWritten: (text: string) => void,
+    /**
+     * Called after each write with the byte range it filled, [start, end) (whole lines): the log
+     * thread reads the range from the file itself, so the text never crosses threads.
+     */
+    private readonly onWritten: (start: number, end: number) => void,
     private readonly options: JournalOptions = {},
   ) {
     const pending = readJournal(file, committedInDb);
@@ -133,6 +148,7 @@ export class UsageJournal {
     this.lines = [];
     this.callbacks = [];
     let error: Error | null = null;
+    const start = this.bytes;
     try {
       const buffer = Buffer.from(text, 'utf8');
       let offset = 0;
@@ -143,7 +159,7 @@ export class UsageJournal {
       error = new Error(`the usage journal could not be written (${errorMessage(e)}); the request's record is not safe`);
     }
     for (const cb of callbacks) cb(error);
-    if (!error) this.onWritten(text);
+    if (!error) this.onWritten(start, this.bytes);
   }
 
   /** The log thread committed every entry up to `j`; the file is emptied once all are and it is large. */

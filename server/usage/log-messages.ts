@@ -24,7 +24,7 @@ export interface LogThreadData {
 export type ToLogThread =
   | { type: 'append'; id: number; records: NewRecord[] }
   /** Journal lines already in the file; answered with 'committed' once they are in the database. */
-  | { type: 'journaled'; text: string }
+  | { type: 'journaled'; start: number; end: number }
   | { type: 'flush'; id: number }
   | { type: 'close'; id: number };
 

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AuditChainRefused } from './chain-guard.js';
-import { parseJournal, readJournal, type JournalEntry } from './journal.js';
+import { closeSync, openSync } from 'node:fs';
+import { readJournal, readJournalRange, type JournalEntry } from './journal.js';
 import { createUsageLog } from './log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
 import { signingKeyFrom } from './signing.js';
@@ -97,12 +98,16 @@ if (refusal) {
 
 // What the last process (or the last thread) journaled and did not commit goes in first, in order.
 if (data.journal) commitJournaled(readJournal(data.journal, journaled));
+/** The journal, read where the main thread says it wrote (the 'journaled' messages). */
+const journalFd = data.journal ? openSync(data.journal, 'r') : null;
+// Descriptors belong to the process: a thread that ends (closed, or replaced after a failure) closes its own.
+process.once('exit', () => { if (journalFd !== null) closeSync(journalFd); });
 
 port.on('message', (msg: ToLogThread) => {
   switch (msg.type) {
     case 'journaled':
-      // Parsed here, not on the HTTP thread: a string crosses threads for the cost of a copy.
-      commitJournaled(parseJournal(msg.text, journaled));
+      // Read and parsed here, not on the HTTP thread.
+      if (journalFd !== null) commitJournaled(readJournalRange(journalFd, msg.start, msg.end, journaled));
       break;
     case 'append':
       track(
