@@ -85,9 +85,10 @@ export function diffProcessTicks(before: ProcessTicks, after: ProcessTicks, tick
   return {
     totalS: totalTicks / ticksPerS,
     mainS: mainTicks / ticksPerS,
-    // The main thread's file and the process's are read a moment apart: never below zero.
+    // The threads' files and the process's are read a moment apart, a tick may fall between them:
+    // the others never below zero, and no one thread above all of them.
     otherS: Math.max(0, totalTicks - mainTicks) / ticksPerS,
-    busiestOtherS: busiest / ticksPerS,
+    busiestOtherS: Math.min(busiest, Math.max(0, totalTicks - mainTicks)) / ticksPerS,
     threads: after.threads.size,
     threadsStarted: started,
     threadsEnded: ended,

@@ -63,6 +63,9 @@ describe('diffProcessTicks', () => {
     const d = diffProcessTicks(snap(100, [[10, 100]]), snap(100, [[10, 101]]), 100);
     expect(d.otherS).toBe(0);
     expect(d.mainS).toBe(0.01);
+    // Thread 11's last tick landed after the process's total was read.
+    const e = diffProcessTicks(snap(100, [[10, 50], [11, 50]]), snap(130, [[10, 60], [11, 71]]), 100);
+    expect(e).toMatchObject({ otherS: 0.2, busiestOtherS: 0.2 });
   });
 
   it('refuses snapshots of two processes', () => {
