@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { sampleValues } from './bodies.js';
+import { watchCpu, type RunCpu } from './cpu-watch.js';
 import { latencySummary } from './stats.js';
 
 export interface LimitConfig {
@@ -30,6 +31,8 @@ export interface LimitTrialResult extends LimitConfig {
   /** Latency of one run() of the whole batch. */
   p50Ms: number;
   p99Ms: number;
+  /** This process's CPU over the timed loops, read by itself (its main thread only waits). */
+  cpu?: RunCpu;
 }
 
 interface WorkerInit { model: string; input: string; rowShape: number[]; batch: number; threads: number }
@@ -74,7 +77,10 @@ async function trial(req: LimitRequest, config: LimitConfig): Promise<LimitTrial
     w.once('error', reject);
   });
   await Promise.all(workers.map(next));
+  // Sessions are created and warm by now: only the timed loops fall between the two readings.
+  const cpu = watchCpu({ server: process.pid });
   const results = await Promise.all(workers.map((w) => { const p = next(w); w.postMessage(req.seconds); return p as Promise<WorkerDone>; }));
+  const used = cpu();
   await Promise.all(workers.map((w) => w.terminate()));
   const elapsed = Math.max(...results.map((r) => r.elapsedS));
   const all = new Float64Array(results.reduce((n, r) => n + r.latenciesMs.length, 0));
@@ -82,7 +88,7 @@ async function trial(req: LimitRequest, config: LimitConfig): Promise<LimitTrial
   for (const r of results) { all.set(r.latenciesMs, offset); offset += r.latenciesMs.length; }
   const { p50, p99 } = latencySummary(all);
   const rows = results.reduce((n, r) => n + r.runs, 0) * config.batch;
-  return { ...config, rowsPerS: rows / elapsed, p50Ms: p50, p99Ms: p99 };
+  return { ...config, rowsPerS: rows / elapsed, p50Ms: p50, p99Ms: p99, ...(used ? { cpu: used } : {}) };
 }
 
 if (isMainThread) {

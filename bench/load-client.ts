@@ -26,6 +26,11 @@ export class LoadGenerator {
     return new LoadGenerator(fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
 
+  /** The load generator's process id, for its CPU figures; undefined if it could not start. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   run(spec: LoadSpec): Promise<LoadResult> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

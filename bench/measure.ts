@@ -2,6 +2,7 @@
 // so a minute when the shared machine is slow hurts all of them alike, and ratios are taken
 // within a round.
 import type { HttpRequestSpec } from './bodies.js';
+import { summarizeCpu, watchCpu, type CpuSummary, type RunCpu } from './cpu-watch.js';
 import type { LoadGenerator } from './load-client.js';
 import { runLimit, type LimitConfig } from './limit-client.js';
 import type { LimitRequest } from './limit.js';
@@ -13,6 +14,8 @@ export interface Measurement {
   p50Ms: number;
   p99Ms: number;
   failed: number;
+  /** Where the CPU went during the run (Linux; see cpu-watch.ts). */
+  cpu?: RunCpu;
 }
 
 export interface Contender {
@@ -29,6 +32,8 @@ export interface ContenderResult {
   p50Ms: Spread;
   p99Ms: Spread;
   failed: number;
+  /** Medians over rounds of each round's CPU figures. */
+  cpu?: CpuSummary;
 }
 
 export interface RatioSpec {
@@ -42,14 +47,16 @@ export interface RatioResult extends RatioSpec {
   spread: Spread;
 }
 
-export function httpContender(load: LoadGenerator, { id, label, url, request, connections }: {
-  id: string; label: string; url: string; request: HttpRequestSpec; connections: number;
+/** A server loaded over HTTP by the load generator; serverPid, the server's process, for its CPU figures. */
+export function httpContender(load: LoadGenerator, { id, label, url, request, connections, serverPid }: {
+  id: string; label: string; url: string; request: HttpRequestSpec; connections: number; serverPid?: number;
 }): Contender {
   return {
     id, label,
     measure: async (seconds) => {
+      const cpu = watchCpu({ server: serverPid, load: load.pid });
       const r = await load.run({ url, method: 'POST', headers: request.headers, body: request.body, connections, seconds });
-      return { rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms, failed: r.failed };
+      return { rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms, failed: r.failed, cpu: cpu() };
     },
   };
 }
@@ -59,7 +66,8 @@ export function limitContender(req: Omit<LimitRequest, 'configs' | 'seconds'>, c
     id: 'limit', label,
     measure: async (seconds) => {
       const [r] = await runLimit({ ...req, configs: [config], seconds });
-      return { rps: r.rowsPerS, p50Ms: r.p50Ms, p99Ms: r.p99Ms, failed: 0 };
+      // The limit's process reads its own CPU around its timed loop; the load generator is idle.
+      return { rps: r.rowsPerS, p50Ms: r.p50Ms, p99Ms: r.p99Ms, failed: 0, cpu: r.cpu };
     },
   };
 }
@@ -71,6 +79,7 @@ export function summarize(id: string, label: string, rounds: Measurement[]): Con
     p50Ms: spread(rounds.map((m) => m.p50Ms)),
     p99Ms: spread(rounds.map((m) => m.p99Ms)),
     failed: rounds.reduce((n, m) => n + m.failed, 0),
+    cpu: summarizeCpu(rounds.map((m) => m.cpu)),
   };
 }
 

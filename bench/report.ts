@@ -3,7 +3,7 @@ import type { BenchOptions } from './args.js';
 import { peakGrowthOf, type MemoryResult } from './memory.js';
 import type { RollbackResult } from './rollback.js';
 import type { ScrapeReport } from './scraper.js';
-import { fmtMs, fmtPercent, fmtRate, fmtRatio, fmtSpread, formatTable } from './table.js';
+import { fmtCores, fmtMs, fmtPercent, fmtRate, fmtRatio, fmtShare, fmtSpread, formatTable } from './table.js';
 import type { WorkloadResult } from './workloads.js';
 
 export interface MachineInfo {
@@ -36,7 +36,27 @@ export function renderWorkload(w: WorkloadResult): string {
   const table = formatTable(['', 'req/s median (min–max)', 'p50 ms', 'p99 ms (min–max)', 'failed'], rows);
   const ratios = w.ratios.map((r) => `  ${r.label.padEnd(28)} ${fmtSpread(r.spread, fmtRatio)}`);
   const notes = w.notes.map((n) => `  ${n}`);
-  return [`${w.name} — ${w.title}`, table.replace(/^/gm, '  '), 'ratios within each round, median (min–max):', ...ratios, ...notes].join('\n');
+  const cpu = renderCpu(w);
+  return [`${w.name} — ${w.title}`, table.replace(/^/gm, '  '), 'ratios within each round, median (min–max):', ...ratios, ...notes, ...(cpu ? [cpu] : [])].join('\n');
+}
+
+/**
+ * Where the CPU went during each contender's runs, medians over rounds, in cores: the server
+ * (its main thread, which serves HTTP, / the others), the load generator, the machine's idle share,
+ * and what the rest of the machine used (the orchestrator, idle servers, anything else running).
+ */
+export function renderCpu(w: WorkloadResult): string {
+  const measured = w.contenders.filter((c) => c.cpu);
+  if (measured.length === 0) return '';
+  const rows = measured.map(({ label, cpu }) => {
+    const server = cpu?.serverCores === undefined ? '—'
+      : `${fmtCores(cpu.serverCores)} (${fmtCores(cpu.serverMainCores)} / ${fmtCores(cpu.serverOtherCores)})`;
+    const rest = cpu ? cpu.machineBusyCores - (cpu.serverCores ?? 0) - (cpu.loadCores ?? 0) : undefined;
+    return [label, server, fmtCores(cpu?.loadCores), fmtShare(cpu?.machineIdle), fmtCores(rest)];
+  });
+  const table = formatTable(['', 'server cores (HTTP thread / others)', 'load generator cores', 'machine idle', 'rest of machine cores'], rows);
+  return ['CPU during the runs, median over rounds, in cores (1.00 = one core busy all run; the limit has no HTTP thread, its main one waits):',
+    table.replace(/^/gm, '  ')].join('\n');
 }
 
 export function renderRollback(r: RollbackResult): string {

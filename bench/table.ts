@@ -36,6 +36,16 @@ export function fmtPercent(n: number): string {
   return Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)}%` : '—';
 }
 
+/** Cores busy on average over a run: two decimals, so 1.00 is one core all the time. */
+export function fmtCores(n: number | undefined): string {
+  return n !== undefined && Number.isFinite(n) ? n.toFixed(2) : '—';
+}
+
+/** A share of 0 to 1 as a whole percentage, unsigned. */
+export function fmtShare(n: number | undefined): string {
+  return n !== undefined && Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : '—';
+}
+
 /** "median (min–max)", or the median alone for a single measurement. */
 export function fmtSpread(s: Spread, fmt: (n: number) => string): string {
   if (s.n === 0) return '—';

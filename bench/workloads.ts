@@ -56,7 +56,7 @@ export async function classifierWorkload(env: BenchEnv): Promise<WorkloadResult>
   const x: FloatInput = { name: 'x', shape: [1, 3, 48, 192], values: sampleValues(3 * 48 * 192) };
   const limit = await findLimit(env, CLASSIFIER_FILE, 'x', [3, 48, 192], connections);
   const hearth = httpContender(env.load, {
-    id: 'hearth', label: 'Hearth, binary tensors', url: inferUrl(env.hearth, 'cls'), connections,
+    id: 'hearth', label: 'Hearth, binary tensors', url: inferUrl(env.hearth, 'cls'), connections, serverPid: env.hearth.pid,
     request: withApiKey(binaryInferRequest([x], ['softmax_0.tmp_0']), env.hearthKey),
   });
   const sweep = await sweepSettings(env.hearth, 'cls', env.versions.cls, distinct([
@@ -69,7 +69,7 @@ export async function classifierWorkload(env: BenchEnv): Promise<WorkloadResult>
   const contenders = [
     limitContender({ model: CLASSIFIER_FILE, input: 'x', rowShape: [3, 48, 192] }, limit.best),
     hearth,
-    httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'cls'), connections, request: jsonInferRequest([x]) }),
+    httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'cls'), connections, serverPid: env.naive.pid, request: jsonInferRequest([x]) }),
   ];
   const results = await measureRounds(contenders, { ...env.opts, log: env.log });
   return {
@@ -90,7 +90,7 @@ export async function mlpWorkload(env: BenchEnv, mlpFile: string): Promise<Workl
   const limit = await findLimit(env, mlpFile, 'input', [784], connections);
   const url = inferUrl(env.hearth, 'mlp');
   const binary = httpContender(env.load, {
-    id: 'hearth-binary', label: 'Hearth, binary tensors', url, connections,
+    id: 'hearth-binary', label: 'Hearth, binary tensors', url, connections, serverPid: env.hearth.pid,
     request: withApiKey(binaryInferRequest([input], ['logits']), env.hearthKey),
   });
   const sweep = await sweepSettings(env.hearth, 'mlp', env.versions.mlp, distinct([
@@ -102,8 +102,8 @@ export async function mlpWorkload(env: BenchEnv, mlpFile: string): Promise<Workl
   const contenders = [
     limitContender({ model: mlpFile, input: 'input', rowShape: [784] }, limit.best),
     binary,
-    httpContender(env.load, { id: 'hearth-json', label: 'Hearth, JSON', url, connections, request: withApiKey(jsonInferRequest([input]), env.hearthKey) }),
-    httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'mlp'), connections, request: jsonInferRequest([input]) }),
+    httpContender(env.load, { id: 'hearth-json', label: 'Hearth, JSON', url, connections, serverPid: env.hearth.pid, request: withApiKey(jsonInferRequest([input]), env.hearthKey) }),
+    httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'mlp'), connections, serverPid: env.naive.pid, request: jsonInferRequest([input]) }),
   ];
   const results = await measureRounds(contenders, { ...env.opts, log: env.log });
   return {
@@ -124,8 +124,8 @@ export async function smallMlpWorkload(env: BenchEnv): Promise<WorkloadResult> {
   const connections = 64;
   const input: FloatInput = { name: 'input', shape: [1, 6], values: sampleValues(6) };
   const results = await measureRounds([
-    httpContender(env.load, { id: 'hearth', label: 'Hearth, JSON', url: inferUrl(env.hearth, 'small'), connections, request: withApiKey(jsonInferRequest([input]), env.hearthKey) }),
-    httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'small'), connections, request: jsonInferRequest([input]) }),
+    httpContender(env.load, { id: 'hearth', label: 'Hearth, JSON', url: inferUrl(env.hearth, 'small'), connections, serverPid: env.hearth.pid, request: withApiKey(jsonInferRequest([input]), env.hearthKey) }),
+    httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'small'), connections, serverPid: env.naive.pid, request: jsonInferRequest([input]) }),
   ], { ...env.opts, log: env.log });
   return {
     name: 'small', title: `MLP 6-16-4, [1,6] FP32 JSON, ${connections} connections`, connections,
@@ -148,10 +148,10 @@ export async function demoWorkloads(env: BenchEnv): Promise<WorkloadResult[]> {
     for (const connections of [64, 1]) {
       env.log(`demo model, ${connections} connection(s)`);
       const results = await measureRounds([
-        httpContender(env.load, { id: 'hearth', label: 'Hearth (usage log on)', url: inferUrl(env.hearth, 'iris'), connections, request: withApiKey(request, env.hearthKey) }),
-        httpContender(env.load, { id: 'hearth-nolog', label: 'Hearth, --no-usage-log', url: inferUrl(quiet, 'iris'), connections, request: withApiKey(request, quietKey) }),
-        httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'iris'), connections, request }),
-        httpContender(env.load, { id: 'floor', label: 'HTTP floor (constant)', url: inferUrl(env.floor, 'iris'), connections, request }),
+        httpContender(env.load, { id: 'hearth', label: 'Hearth (usage log on)', url: inferUrl(env.hearth, 'iris'), connections, serverPid: env.hearth.pid, request: withApiKey(request, env.hearthKey) }),
+        httpContender(env.load, { id: 'hearth-nolog', label: 'Hearth, --no-usage-log', url: inferUrl(quiet, 'iris'), connections, serverPid: quiet.pid, request: withApiKey(request, quietKey) }),
+        httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'iris'), connections, serverPid: env.naive.pid, request }),
+        httpContender(env.load, { id: 'floor', label: 'HTTP floor (constant)', url: inferUrl(env.floor, 'iris'), connections, serverPid: env.floor.pid, request }),
       ], { ...env.opts, log: env.log });
       out.push({
         name: `demo-${connections}`, title: `demo model "iris", [1,4] FP32 JSON, ${connections} connection${connections === 1 ? '' : 's'}`, connections,

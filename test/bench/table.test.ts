@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtMs, fmtPercent, fmtRate, fmtRatio, fmtSpread, formatTable } from '../../bench/table.js';
+import { fmtCores, fmtMs, fmtPercent, fmtRate, fmtRatio, fmtShare, fmtSpread, formatTable } from '../../bench/table.js';
 
 describe('formatTable', () => {
   it('pads columns to the widest cell, text left and numbers right', () => {
@@ -28,6 +28,13 @@ describe('number formats', () => {
     expect(fmtPercent(0.034)).toBe('+3.4%');
     expect(fmtPercent(-0.1)).toBe('-10.0%');
     expect(fmtRate(Number.NaN)).toBe('—');
+  });
+
+  it('formats cores and shares, a missing figure as a dash', () => {
+    expect(fmtCores(1.987)).toBe('1.99');
+    expect(fmtCores(undefined)).toBe('—');
+    expect(fmtShare(0.034)).toBe('3%');
+    expect(fmtShare(Number.NaN)).toBe('—');
   });
 
   it('shows a spread as median (min–max), and one measurement alone', () => {
