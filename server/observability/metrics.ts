@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { SeriesHistogram, type HistogramSeries } from './series-histogram.js';
 import type { FailureReason } from './reasons.js';
 
 /** What the metrics read at scrape time from the registry and the runtime. */
@@ -102,36 +103,25 @@ export function createMetrics(source: MetricsSource): Metrics {
       this.set(source.loaded().filter((l) => l.state === 'READY').length);
     },
   });
-  const duration = new Histogram({
-    name: 'hearth_inference_request_duration_seconds', help: 'Whole request time, from arrival to the response sent, successes and failures.',
-    labelNames: LABELS, buckets: SECONDS, registers,
-  });
-  const queue = new Histogram({
-    name: 'hearth_inference_queue_duration_seconds', help: 'Time a request waited in its version\'s queue.',
-    labelNames: LABELS, buckets: SECONDS, registers,
-  });
-  const compute = new Histogram({
-    name: 'hearth_inference_compute_duration_seconds', help: 'Time from leaving the queue to outputs split out of the batch.',
-    labelNames: LABELS, buckets: SECONDS, registers,
-  });
-  const batch = new Histogram({
-    name: 'hearth_inference_batch_size', help: 'Rows in the execution each request ran in.',
-    labelNames: LABELS, buckets: BATCH, registers,
-  });
+  const duration = new SeriesHistogram('hearth_inference_request_duration_seconds',
+    'Whole request time, from arrival to the response sent, successes and failures.', SECONDS, registers);
+  const queue = new SeriesHistogram('hearth_inference_queue_duration_seconds', 'Time a request waited in its version\'s queue.', SECONDS, registers);
+  const compute = new SeriesHistogram('hearth_inference_compute_duration_seconds',
+    'Time from leaving the queue to outputs split out of the batch.', SECONDS, registers);
+  const batch = new SeriesHistogram('hearth_inference_batch_size', 'Rows in the execution each request ran in.', BATCH, registers);
 
   // The labelled series of each version, looked up once: prom-client hashes a label object on
   // every call otherwise (2% of the HTTP thread at 64 connections). Only registered models' names
   // reach here (routes/metrics.ts), so the map is as small as the registry.
   const series = new Map<string, {
-    success: ReturnType<typeof success.labels>; duration: ReturnType<typeof duration.labels>; queue: ReturnType<typeof queue.labels>;
-    compute: ReturnType<typeof compute.labels>; batch: ReturnType<typeof batch.labels>;
+    success: ReturnType<typeof success.labels>; duration: HistogramSeries; queue: HistogramSeries; compute: HistogramSeries; batch: HistogramSeries;
   }>();
   const seriesOf = (model: string, version: string) => {
     const key = `${model}\u0000${version}`;
     let s = series.get(key);
     if (!s) {
       const labels = { model, version };
-      s = { success: success.labels(labels), duration: duration.labels(labels), queue: queue.labels(labels), compute: compute.labels(labels), batch: batch.labels(labels) };
+      s = { success: success.labels(labels), duration: duration.child(labels), queue: queue.child(labels), compute: compute.child(labels), batch: batch.child(labels) };
       series.set(key, s);
     }
     return s;
