@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { useLatency } from '../api/queries.js';
 import { formatMs, formatNumber, formatPercent } from '../lib/format.js';
-import { latencyColumns, RANGE_LABELS, summarizeLatency, throughputColumns, type LatencyRange } from '../lib/latency.js';
+import { latencyColumns, RANGE_LABELS, summarizeLatency, throughputBasis, throughputColumns, type LatencyRange } from '../lib/latency.js';
 import { EmptyState, ErrorState, Loading } from './StateViews.js';
 import { TimeSeriesChart, type ChartSeries } from './TimeSeriesChart.js';
 
@@ -74,7 +74,10 @@ export function LatencyPanel({ models, model: fixedModel, versions }: LatencyPan
         <dl className="stats">
           <div><dt>Requests</dt><dd>{formatNumber(s.requests)}</dd></div>
           <div><dt>Error rate</dt><dd className={s.errors > 0 ? 'text-bad' : undefined}>{s.errorRate === null ? '—' : formatPercent(s.errorRate, 2)}</dd></div>
-          <div><dt>Avg throughput</dt><dd>{formatRps(s.rps)} req/s</dd></div>
+          <div>
+            <dt>Avg throughput</dt><dd>{formatRps(s.rps)} req/s</dd>
+            {s.requests > 0 ? <dd className="stat-note">{throughputBasis(s)}</dd> : null}
+          </div>
           <div><dt>p50</dt><dd>{formatMs(s.p50)}</dd></div>
           <div><dt>p95</dt><dd>{formatMs(s.p95)}</dd></div>
           <div><dt>p99</dt><dd>{formatMs(s.p99)}</dd></div>
@@ -105,7 +108,10 @@ export function LatencyPanel({ models, model: fixedModel, versions }: LatencyPan
             </div>
           </div>
         )}
-        <p className="hint">Percentiles are of successful requests per {step >= 3600 ? `${step / 3600} h` : `${step / 60} min`} step; the figures above weight each step by its requests.</p>
+        <p className="hint">
+          Percentiles are of successful requests per {step >= 3600 ? `${step / 3600} h` : `${step / 60} min`} step; the figures above weight each step by its requests.
+          Throughput is averaged over whole steps that saw requests, so a burst shorter than a step reads below its own rate.
+        </p>
       </>
     );
   }

@@ -1,4 +1,5 @@
 import type { LatencyPoint } from '../api/types.js';
+import { formatDuration } from './format.js';
 
 export type LatencyRange = '1h' | '24h' | '7d' | '30d';
 
@@ -30,6 +31,11 @@ export interface LatencySummary {
   errorRate: number | null;
   /** Mean throughput over the steps that saw requests (not the whole range), requests per second. */
   rps: number;
+  /**
+   * The seconds `rps` is averaged over: the steps that saw requests, whole. A burst shorter than a
+   * step reads as its requests spread over the step, so the same burst reads lower in a longer range.
+   */
+  busySeconds: number;
   /** Request-weighted means of the per-step percentiles (an approximation of the range's own). */
   p50: number | null;
   p95: number | null;
@@ -62,10 +68,16 @@ export function summarizeLatency(points: readonly LatencyPoint[], stepSeconds: n
     errors,
     errorRate: requests > 0 ? errors / requests : null,
     rps: seconds > 0 ? requests / seconds : 0,
+    busySeconds: seconds,
     p50: weight > 0 ? weighted.p50 / weight : null,
     p95: weight > 0 ? weighted.p95 / weight : null,
     p99: weight > 0 ? weighted.p99 / weight : null,
   };
+}
+
+/** What the mean throughput is taken over, "over 1 min with requests"; "" with no requests. */
+export function throughputBasis(s: Pick<LatencySummary, 'requests' | 'busySeconds'>): string {
+  return s.requests > 0 && s.busySeconds > 0 ? `over ${formatDuration(s.busySeconds)} with requests` : '';
 }
 
 /** uPlot's aligned columns: time in seconds, then p50, p95, p99 (ms; null where no request succeeded). */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isolatedIndices, latencyColumns, rangeQuery, summarizeLatency, throughputColumns } from '../../../renderer/lib/latency.js';
+import { isolatedIndices, latencyColumns, rangeQuery, summarizeLatency, throughputBasis, throughputColumns } from '../../../renderer/lib/latency.js';
 
 const point = (t: number, count: number, errors: number, p: [number, number, number] | null) =>
   ({ t, count, errors, p50: p?.[0] ?? null, p95: p?.[1] ?? null, p99: p?.[2] ?? null, rps: count / 60 });
@@ -23,14 +23,24 @@ describe('latency', () => {
     expect(s.errorRate).toBe(0.2);
     // Two of the three minutes saw requests: the rate is over those, not the whole range.
     expect(s.rps).toBeCloseTo(50 / 120);
+    expect(s.busySeconds).toBe(120);
     // (1×10 + 4×30) / 40
     expect(s.p50).toBe(3.25);
     expect(s.p95).toBe(6.5);
     expect(s.p99).toBe(9.75);
   });
 
+  test('the mean throughput says what it is taken over: a burst in one 10-min step reads as 10 min of it', () => {
+    // 200 requests sent in two seconds, as the 24-hour range sees them.
+    const s = summarizeLatency([point(0, 0, 0, null), point(600_000, 200, 0, [0.6, 1, 3])], 600);
+    expect(s.rps).toBeCloseTo(200 / 600);
+    expect(throughputBasis(s)).toBe('over 10 min with requests');
+    expect(throughputBasis(summarizeLatency([point(0, 10, 0, [1, 2, 3]), point(120_000, 5, 0, [1, 2, 3])], 60))).toBe('over 2 min with requests');
+    expect(throughputBasis(summarizeLatency([point(0, 0, 0, null)], 60))).toBe('');
+  });
+
   test('an empty range has no rate and no percentiles', () => {
-    expect(summarizeLatency([point(0, 0, 0, null)], 60)).toEqual({ requests: 0, errors: 0, errorRate: null, rps: 0, p50: null, p95: null, p99: null });
+    expect(summarizeLatency([point(0, 0, 0, null)], 60)).toEqual({ requests: 0, errors: 0, errorRate: null, rps: 0, busySeconds: 0, p50: null, p95: null, p99: null });
   });
 
   test('chart columns are in seconds with nulls kept as gaps', () => {
