@@ -1,17 +1,20 @@
-import { useInfiniteQuery, useQuery, type InfiniteData, type UseInfiniteQueryResult, type UseQueryResult } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueries, useQuery, type InfiniteData, type UseInfiniteQueryResult, type UseQueryResult } from '@tanstack/react-query';
 import type { ExportQuery } from '../../main/api.js';
 import { useClient } from '../auth/session.js';
 import { rangeQuery, type LatencyRange } from '../lib/latency.js';
 import { parseNetwork, type NetworkSettings } from '../lib/network.js';
+import { runPlaceOf, type RunPlace } from '../lib/run-place.js';
 import { parseUsagePage, type UsageKind, type UsagePage } from '../lib/usage.js';
 import type {
-  ApiKeyRecord, FollowStatus, LatencyResponse, ModelDetail, ModelSummary, SystemInfo, UptimeReportBody, UsageSummaryRow,
+  ApiKeyRecord, FollowStatus, LatencyResponse, ModelDetail, ModelMetadata, ModelSummary, SystemInfo, UptimeReportBody, UsageSummaryRow,
 } from './types.js';
 
 /** Query keys in one place, so a mutation invalidates exactly what it changed. */
 export const keys = {
   models: ['models'] as const,
   model: (name: string) => ['models', name] as const,
+  /** Under the model's key, so whatever refreshes the model refreshes these too. */
+  runPlace: (name: string, version: number) => ['models', name, 'run-place', version] as const,
   system: ['system'] as const,
   ready: ['ready'] as const,
   uptime: ['uptime'] as const,
@@ -49,6 +52,24 @@ export function useModel(name: string | undefined): UseQueryResult<ModelDetail> 
     enabled: name !== undefined,
     // Versions load and unload in the background (idle unload, warm-up): keep states fresh.
     refetchInterval: 10_000,
+  });
+}
+
+/**
+ * Where each of these loaded versions runs (inline on the HTTP thread, or in worker threads), read
+ * from the inference API's metadata, which the admin token may read. A version the server says
+ * nothing about (an older server, or a failed read) is left out: the page shows nothing for it.
+ */
+export function useRunPlaces(name: string, versions: readonly number[]): ReadonlyMap<number, RunPlace> {
+  const client = useClient();
+  return useQueries({
+    queries: versions.map((v) => ({
+      queryKey: keys.runPlace(name, v),
+      queryFn: async () => runPlaceOf(await client.get<ModelMetadata>(`/v2/models/${encodeURIComponent(name)}/versions/${v}`)) ?? null,
+      // A version that turns out slow moves to the workers while loaded.
+      refetchInterval: 30_000,
+    })),
+    combine: (results) => new Map(results.flatMap((r, i) => (r.data ? [[versions[i], r.data] as const] : []))),
   });
 }
 

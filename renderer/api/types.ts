@@ -1,5 +1,6 @@
 // Shapes of the admin API as the UI reads them: types only, derived from the route schemas in the
 // server's pure schema modules (no Node in them), so the UI and the server cannot drift apart.
+import type { Static } from '@sinclair/typebox';
 import type { SystemSnapshot, ProviderStatus, GpuInfo } from '../../server/hardware/types.js';
 import type { UptimeReportBody, LatencyResponse } from '../../server/observability/api.js';
 import type { TensorSpec } from '../../server/protocol/tensor.js';
@@ -7,6 +8,7 @@ import type { CreatedKey, KeyInfo, Scope, SystemInfo, VersionInfo } from '../../
 import type { AliasChange, ModelDetail, ModelListItem } from '../../server/http/routes/model-schemas.js';
 import type { UsageRecord, UsageSummaryRow } from '../../server/http/routes/usage-schemas.js';
 import type { FollowStatus } from '../../server/http/routes/follow-schemas.js';
+import type { ModelMetadataSchema } from '../../server/http/routes/schemas.js';
 import type { OutputSpec, ProcessingSpec } from '../../server/processing/spec.js';
 
 export type { SystemSnapshot, ProviderStatus, GpuInfo, UptimeReportBody, LatencyResponse, TensorSpec };
@@ -22,6 +24,8 @@ export type ApiKeyRecord = KeyInfo;
 export type LoadedVersion = SystemInfo['loaded'][number];
 /** One record of the usage log as GET /admin/v1/usage pages it. */
 export type RecordFields = UsageRecord;
+/** A model (version) as GET /v2/models/NAME[/versions/V] describes it (the inference API's metadata). */
+export type ModelMetadata = Static<typeof ModelMetadataSchema>;
 /** One model as GET /admin/v1/models lists it. */
 export type ModelSummary = ModelListItem;
 

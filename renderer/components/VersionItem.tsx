@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import type { ModelVersion, TensorSpec } from '../api/types.js';
 import { formatBytes, formatShape, formatTime, shortHash } from '../lib/format.js';
+import { describeRunPlace, type RunPlace } from '../lib/run-place.js';
 import { Badge, stateTone } from './Badge.js';
 import { VersionProcessing } from './VersionProcessing.js';
 
@@ -35,14 +36,24 @@ function MetadataValue({ value }: { value: unknown }) {
   return <code>{JSON.stringify(value)}</code>;
 }
 
+interface VersionItemProps {
+  v: ModelVersion;
+  actions: VersionActions;
+  busy: boolean;
+  /** Where its requests run, once it is loaded and the server has said (see lib/run-place.ts). */
+  runPlace?: RunPlace;
+}
+
 /** One version: its aliases, state, signature, processing and lineage, and what can be done with it. */
-export function VersionItem({ v, actions, busy }: { v: ModelVersion; actions: VersionActions; busy: boolean }) {
+export function VersionItem({ v, actions, busy, runPlace }: VersionItemProps) {
   const [open, setOpen] = useState(false);
   const detailsId = useId();
   const isProduction = v.aliases.includes('production');
   const isCanary = v.aliases.includes('canary');
   const loaded = v.state === 'READY' || v.state === 'LOADING';
   const metadata = Object.entries(v.metadata);
+  // Only a version serving now runs anywhere; a stale answer about an unloaded one is not shown.
+  const place = runPlace && v.state === 'READY' ? describeRunPlace(runPlace) : null;
   return (
     <li className="version">
       <div className="version-head">
@@ -51,6 +62,7 @@ export function VersionItem({ v, actions, busy }: { v: ModelVersion; actions: Ve
           {v.aliases.map((a) => <Badge key={a} tone={a === 'production' ? 'ok' : a === 'canary' ? 'warn' : 'info'}>{a}</Badge>)}
           <Badge tone={stateTone(v.state)} title={v.stateReason || undefined}>{v.state === 'UNAVAILABLE' && v.stateReason === 'not loaded' ? 'not loaded' : v.state}</Badge>
           {v.provider ? <span className="hint">on {v.provider}</span> : null}
+          {place ? <span className="hint run-place" title={place.title}>{place.text}</span> : null}
         </div>
         <div className="version-actions" role="group" aria-label={`Actions for version ${v.version}`}>
           {isProduction ? null : <button type="button" className="btn btn-primary" disabled={busy} onClick={() => actions.promote(v)}>Promote to production</button>}
@@ -84,6 +96,7 @@ export function VersionItem({ v, actions, busy }: { v: ModelVersion; actions: Ve
         <p className="hint">
           Serving: batching {v.settings.dynamicBatching ? 'on' : 'off'}, {setting(v.settings.instances, '1')} instance(s), placement {setting(v.settings.placement, 'auto')}.
         </p>
+        {place ? <p className="hint">{place.text}: {place.title}</p> : null}
         {v.aliases.length === 0 ? (
           <button type="button" className="btn btn-danger-quiet" disabled={busy} onClick={() => actions.remove(v)}>Delete version {v.version}</button>
         ) : null}

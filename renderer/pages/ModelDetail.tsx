@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { attachAsset } from '../api/processing.js';
-import { keys, useModel } from '../api/queries.js';
+import { keys, useModel, useRunPlaces } from '../api/queries.js';
 import type { ModelDetail, ModelVersion } from '../api/types.js';
 import { useClient } from '../auth/session.js';
 import { Card } from '../components/Card.js';
@@ -78,6 +78,7 @@ function Detail({ m }: { m: ModelDetail }) {
   });
 
   const versions = [...m.versions].sort((a, b) => b.version - a.version);
+  const runPlaces = useRunPlaces(m.name, versions.filter((v) => v.state === 'READY').map((v) => v.version));
   const aliasEntries = Object.entries(m.aliases);
   return (
     <>
@@ -103,7 +104,7 @@ function Detail({ m }: { m: ModelDetail }) {
       <Card title={`Versions (${versions.length})`}>
         {versions.length === 0 ? <EmptyState title={`${m.name} has no versions`}>Upload one below.</EmptyState> : (
           <ul className="version-list">
-            {versions.map((v: ModelVersion) => <VersionItem key={v.version} v={v} actions={actions} busy={quick.isPending} />)}
+            {versions.map((v: ModelVersion) => <VersionItem key={v.version} v={v} actions={actions} busy={quick.isPending} runPlace={runPlaces.get(v.version)} />)}
           </ul>
         )}
       </Card>

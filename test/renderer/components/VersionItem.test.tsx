@@ -46,6 +46,27 @@ describe('VersionItem', () => {
     expect(enabled).toEqual(['Details and lineage (2)']);
   });
 
+  test('a loaded version says whether it runs inline on the HTTP thread, with its run time and why on hover', () => {
+    const ready = version({ aliases: ['production'], state: 'READY', stateReason: '', provider: 'cpu' });
+    const inline = renderToStaticMarkup(<VersionItem v={ready} actions={actions} busy={false} runPlace={{ inline: true, runUs: 12 }} />);
+    expect(inline).toMatch(/<span class="hint run-place" title="A run of this version took 12 µs[^"]*HTTP thread[^"]*">Runs inline · 12 µs<\/span>/);
+    const workers = renderToStaticMarkup(<VersionItem v={ready} actions={actions} busy={false} runPlace={{ inline: false }} />);
+    expect(workers).toMatch(/<span class="hint run-place" title="Every request[^"]*">Runs in worker threads<\/span>/);
+    expect(workers).not.toContain('Runs inline');
+    // The explanation is in the details too, for whoever cannot hover.
+    expect(workers).toContain('<p class="hint">Runs in worker threads: Every request to this version runs in a worker thread');
+  });
+
+  test('a version that is not serving claims no run place, even with a stale answer', () => {
+    for (const state of ['UNAVAILABLE', 'LOADING']) {
+      const html = renderToStaticMarkup(<VersionItem v={version({ state })} actions={actions} busy={false} runPlace={{ inline: true, runUs: 12 }} />);
+      expect(html).not.toContain('run-place');
+      expect(html).not.toContain('Runs inline');
+    }
+    const unknown = renderToStaticMarkup(<VersionItem v={version({ state: 'READY', stateReason: '' })} actions={actions} busy={false} />);
+    expect(unknown).not.toContain('run-place');
+  });
+
   test('a version with processing shows it, with a picker for each missing asset; one without shows none', () => {
     const html = renderToStaticMarkup(<VersionItem v={version({ processing: processing('ppocr-rec', [], ['keys']) })} actions={actions} busy={false} />);
     expect(html).toContain('aria-label="Processing of version 3"');
