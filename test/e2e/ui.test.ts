@@ -139,6 +139,12 @@ describe('admin UI', () => {
     await goTo('Models');
     await page.getByRole('link', { name: 'iris' }).click();
     await page.getByRole('heading', { name: 'Version 2' }).waitFor();
+    // Whichever the server decided for the loaded version (it is measured), the page says the same.
+    const meta = await (await server.admin('/v2/models/iris/versions/2')).json() as { parameters: { inline_run_us: number | null } };
+    const us = meta.parameters.inline_run_us;
+    const runPlace = page.locator('.version', { has: page.getByRole('heading', { name: 'Version 2' }) }).locator('.run-place');
+    await expect.poll(() => runPlace.textContent()).toBe(us === null ? 'Runs in worker threads' : `Runs inline · ${us < 10 ? us : Math.round(us)} µs`);
+    expect(await runPlace.getAttribute('title')).toMatch(/HTTP thread/);
 
     await page.getByLabel('Model file (.onnx)').setInputFiles({ name: 'iris-v3.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(mlp({ layers: [4, 6, 3], seed: 5 })) });
     await page.getByLabel('Description').fill('retrained in the e2e test');
