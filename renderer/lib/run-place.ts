@@ -3,7 +3,8 @@ import type { ModelMetadata } from '../api/types.js';
 /**
  * Where a loaded version's requests run. The server runs a CPU model whose run takes a few
  * microseconds on the HTTP thread when its request is alone, which saves the hop to a worker
- * thread (server/runtime/inline.ts has the rule and its figures); everything else runs in workers.
+ * thread, and small batches of it there too under load (server/runtime/inline.ts has the rule and
+ * its figures); everything else runs in workers.
  */
 export type RunPlace = { inline: true; runUs: number } | { inline: false };
 
@@ -28,8 +29,8 @@ export function describeRunPlace(place: RunPlace): { text: string; title: string
       text: `Runs inline · ${formatMicros(place.runUs)}`,
       title: `A run of this version took ${formatMicros(place.runUs)} (the median, measured when it was loaded), less than handing ` +
         'the request to a worker thread costs, so a request that arrives alone runs on the HTTP thread. Requests that overlap ' +
-        'go to the worker threads and are batched as usual; a few slow runs in a row send every request to the workers until ' +
-        'the version is loaded again.',
+        'are batched as usual; a batch runs on the HTTP thread too only while its predicted run stays that short, otherwise in ' +
+        'the worker threads. A few slow runs in a row send every request to the workers until the version is loaded again.',
     };
   }
   return {
