@@ -4,7 +4,7 @@ import type { AdminEvent } from '../usage/types.js';
 
 export interface RollbackDeps {
   registry: Registry;
-  models: ModelManager;
+  models: Pick<ModelManager, 'load'>;
   recordAdmin: (event: AdminEvent) => Promise<void>;
 }
 

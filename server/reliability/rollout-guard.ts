@@ -1,42 +1,23 @@
-import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Db } from '../db/database.js';
-import type { InferenceOutcome } from '../runtime/version-health.js';
+import type { InferenceOutcome, VersionHealth } from '../runtime/version-health.js';
 import { rollbackProduction, type RollbackDeps } from './rollback.js';
 import { errorMessage } from '../base/message.js';
+import { RolloutGuardSchema, type RolloutGuardSettings, type WatchStatus } from './rollout-guard-schemas.js';
+import { WatchStore, type StoredWatch } from './watch-store.js';
 
-export const RolloutGuardSchema = Type.Object({
-  errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Roll back when more than this fraction of the new version\'s requests fail.' })),
-  p99Ms: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Roll back when the new version\'s 99th percentile latency exceeds this many milliseconds.' })),
-  windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400, description: 'How long after a promote the new version is watched.' }),
-  minRequests: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Requests needed before a verdict; fewer in the whole window is inconclusive.' }),
-}, { additionalProperties: false });
-export type RolloutGuardSettings = Static<typeof RolloutGuardSchema>;
-
-export const WatchStatusSchema = Type.Object({
-  model: Type.String(),
-  version: Type.Integer({ description: 'the promoted version being watched' }),
-  from: Type.Integer({ description: 'the version production moves back to on a breach' }),
-  startedAt: Type.Number(),
-  endsAt: Type.Number(),
-  status: Type.Union(['watching', 'passed', 'inconclusive', 'rolling-back', 'rolled-back', 'superseded', 'failed'].map((s) => Type.Literal(s))),
-  requests: Type.Integer(),
-  errors: Type.Integer(),
-  errorRate: Type.Union([Type.Number(), Type.Null()]),
-  p99Ms: Type.Union([Type.Number(), Type.Null()]),
-  reason: Type.Union([Type.String(), Type.Null()]),
-});
-export type WatchStatus = Static<typeof WatchStatusSchema>;
+export { RolloutGuardSchema, WatchStatusSchema, type RolloutGuardSettings, type WatchStatus } from './rollout-guard-schemas.js';
 
 export interface GuardDeps extends RollbackDeps {
   db: Db;
+  models: RollbackDeps['models'] & { health: Pick<VersionHealth, 'onOutcome'> };
 }
 
-interface Watch extends WatchStatus {
-  settings: RolloutGuardSettings;
+interface Watch extends StoredWatch {
   latencies: number[];
   endTimer?: NodeJS.Timeout;
   evalTimer?: NodeJS.Timeout;
+  saveTimer?: NodeJS.Timeout;
   lastEval: number;
 }
 
@@ -44,6 +25,11 @@ interface Watch extends WatchStatus {
 const MAX_SAMPLES = 100_000;
 /** Evaluations are batched: at most one per this many milliseconds under load. */
 const EVAL_INTERVAL_MS = 50;
+/**
+ * The running counts are written at most once per this many milliseconds, off the request path:
+ * a server killed inside a window resumes with the counts of all but its last moments.
+ */
+const SAVE_INTERVAL_MS = 250;
 
 const settingsKey = (model: string) => `rollout-guard:${model}`;
 
@@ -58,16 +44,28 @@ export function p99(values: readonly number[]): number | null {
  * Guarded rollouts: after a promote, the new production version's outcomes are watched for the
  * model's window, and if its error rate or p99 latency passes the admin's threshold, production
  * moves back automatically (the same path as a rollback) and the audit log says why.
+ *
+ * Watches are stored (watch-store.ts), so a server that stops inside a window, killed or
+ * restarted, takes the watch up again when it starts: see `resume`.
  */
 export class RolloutGuard {
   private readonly watches = new Map<string, Watch>();
+  private readonly store: WatchStore;
   private readonly unsubscribe: () => void;
+  private closed = false;
 
   constructor(
     private readonly deps: GuardDeps,
     private readonly now: () => number = Date.now,
   ) {
+    this.store = new WatchStore(deps.db);
     this.unsubscribe = deps.models.health.onOutcome((o) => this.observe(o));
+    const at = Math.round(this.now());
+    for (const stored of this.store.all()) {
+      const w: Watch = { ...stored, latencies: [], lastEval: 0 };
+      this.watches.set(w.model, w);
+      if (w.status === 'watching' || w.status === 'rolling-back') this.resume(w, at);
+    }
   }
 
   settingsOf(model: string): RolloutGuardSettings | null {
@@ -97,14 +95,15 @@ export class RolloutGuard {
     this.cancel(model, `production moved to version ${version}`);
     const settings = this.settingsOf(model);
     if (!settings || from === null || from === version) return null;
-    const startedAt = this.now();
+    // Whole milliseconds: the stored row names the watch by its start.
+    const startedAt = Math.round(this.now());
     const w: Watch = {
       model, version, from, startedAt, endsAt: startedAt + settings.windowSeconds * 1000, status: 'watching',
-      requests: 0, errors: 0, errorRate: null, p99Ms: null, reason: null, settings, latencies: [], lastEval: 0,
+      requests: 0, errors: 0, errorRate: null, p99Ms: null, reason: null, resumedAt: null, settings, latencies: [], lastEval: 0,
     };
-    w.endTimer = setTimeout(() => this.finish(w), settings.windowSeconds * 1000);
-    w.endTimer.unref();
     this.watches.set(model, w);
+    this.write(() => this.store.start(w));
+    this.arm(w, settings.windowSeconds * 1000);
     return this.status(model);
   }
 
@@ -115,27 +114,48 @@ export class RolloutGuard {
     this.stop(w, 'superseded', reason);
   }
 
-  /** The model's current or last watch. */
+  /** Forgets the model's watch: the model was deleted (its stored row went with it). */
+  forget(model: string): void {
+    const w = this.watches.get(model);
+    if (!w) return;
+    this.clearTimers(w);
+    this.watches.delete(model);
+  }
+
+  /** The model's current or last watch, from before a restart too. */
   status(model: string): WatchStatus | null {
     const w = this.watches.get(model);
     if (!w) return null;
     return {
       model: w.model, version: w.version, from: w.from, startedAt: w.startedAt, endsAt: w.endsAt, status: w.status,
-      requests: w.requests, errors: w.errors, errorRate: w.errorRate, p99Ms: w.p99Ms, reason: w.reason,
+      requests: w.requests, errors: w.errors, errorRate: w.errorRate, p99Ms: w.p99Ms, reason: w.reason, resumedAt: w.resumedAt,
     };
   }
 
+  /** Stops the timers and writes the running counts, so a restart resumes from them. */
   close(): void {
     this.unsubscribe();
-    for (const w of this.watches.values()) this.clearTimers(w);
+    for (const w of this.watches.values()) {
+      this.clearTimers(w);
+      if (w.status === 'watching') this.save(w);
+    }
+    this.closed = true;
   }
 
+  /** On the inference path: counts only; the store is written from a timer, at most every SAVE_INTERVAL_MS. */
   private observe(o: InferenceOutcome): void {
     const w = this.watches.get(o.name);
     if (!w || w.status !== 'watching' || o.version !== w.version) return;
     w.requests += 1;
     if (!o.ok) w.errors += 1;
     if (w.latencies.length < MAX_SAMPLES) w.latencies.push(o.latencyMs);
+    if (!w.saveTimer) {
+      w.saveTimer = setTimeout(() => {
+        w.saveTimer = undefined;
+        this.save(w);
+      }, SAVE_INTERVAL_MS);
+      w.saveTimer.unref();
+    }
     if (w.requests < w.settings.minRequests || w.evalTimer) return;
     const delay = Math.max(0, w.lastEval + EVAL_INTERVAL_MS - this.now());
     w.evalTimer = setTimeout(() => {
@@ -145,12 +165,59 @@ export class RolloutGuard {
     w.evalTimer.unref();
   }
 
+  /**
+   * Takes up a watch left open when the server stopped (killed, crashed or restarted inside its
+   * window). If production still points at the watched version, the watch goes on with its stored
+   * counts for what is left of the window, or, if the window ended while the server was down, is
+   * judged at once on those counts. Latency samples are not stored: after a restart, p99 is of the
+   * requests seen since (until there are some, the figure stored before stands).
+   */
+  private resume(w: Watch, at: number): void {
+    w.resumedAt = at;
+    const production = this.deps.registry.aliasVersion(w.model, 'production') ?? null;
+    if (w.status === 'rolling-back') {
+      this.resumeRollBack(w, production);
+      return;
+    }
+    if (production !== w.version) {
+      this.stop(w, 'superseded', `when the server restarted, production no longer pointed at version ${w.version} ` +
+        `(it pointed at ${production === null ? 'no version' : `version ${production}`})`);
+      return;
+    }
+    const left = w.endsAt - at;
+    if (left <= 0) {
+      this.finish(w);
+      return;
+    }
+    this.save(w);
+    this.arm(w, left);
+    if (w.requests >= w.settings.minRequests) this.evaluate(w);
+  }
+
+  /** The process died inside a rollback the guard had decided: finish it, unless production has moved since. */
+  private resumeRollBack(w: Watch, production: number | null): void {
+    if (production === w.version) {
+      void this.rollBack(w, w.reason ?? `Version ${w.version} of "${w.model}" was rolled back automatically.`);
+      return;
+    }
+    const last = this.deps.registry.aliasHistory(w.model, 'production').at(-1);
+    if (production !== null && last?.action === 'auto-rollback' && last.version === production && last.changedAt >= w.startedAt) {
+      // The rollback went through; only its outcome was not stored.
+      w.status = 'rolled-back';
+      w.from = production;
+      this.save(w);
+      return;
+    }
+    this.stop(w, 'superseded', `the server stopped while rolling back, and production has since moved to ${production === null ? 'no version' : `version ${production}`}`);
+  }
+
   /** Updates the figures; on a breach, rolls back. Returns whether it breached. */
   private evaluate(w: Watch): boolean {
     if (w.status !== 'watching') return false;
     w.lastEval = this.now();
     w.errorRate = w.requests > 0 ? w.errors / w.requests : null;
-    w.p99Ms = p99(w.latencies);
+    // Without samples since a restart, the p99 stored before it stands (see resume).
+    if (w.latencies.length > 0) w.p99Ms = p99(w.latencies);
     if (w.requests < w.settings.minRequests) return false;
     const { errorRate, p99Ms } = w.settings;
     let why: string | undefined;
@@ -183,6 +250,8 @@ export class RolloutGuard {
     }
     w.status = 'rolling-back';
     w.reason = reason;
+    // Stored before production moves: a server killed from here on finishes the rollback when it starts.
+    this.save(w);
     try {
       const result = await rollbackProduction(this.deps, w.model, { action: 'auto-rollback', actor: 'system', reason });
       w.status = 'rolled-back';
@@ -191,6 +260,7 @@ export class RolloutGuard {
       w.status = 'failed';
       w.reason = `${reason} The rollback itself failed: ${errorMessage(err)}`;
     }
+    this.save(w);
   }
 
   private stop(w: Watch, status: WatchStatus['status'], reason: string | null): void {
@@ -198,12 +268,40 @@ export class RolloutGuard {
     w.status = status;
     w.reason = reason;
     w.latencies = [];
+    this.save(w);
+  }
+
+  private arm(w: Watch, ms: number): void {
+    w.endTimer = setTimeout(() => this.finish(w), ms);
+    w.endTimer.unref();
+  }
+
+  /** Writes the watch's status and counts; a watch whose row is gone (its model was deleted) is dropped. */
+  private save(w: Watch): void {
+    const kept = this.write(() => this.store.save(w));
+    if (kept === false && this.watches.get(w.model) === w) this.forget(w.model);
+  }
+
+  /**
+   * A write to the store, from a timer or the rollback as often as from a request: a failed one
+   * (the disk full, the database busy past its timeout) must not take the server down. The next
+   * save writes the figures again; the watch goes on in memory either way.
+   */
+  private write<T>(op: () => T): T | undefined {
+    if (this.closed) return undefined;
+    try {
+      return op();
+    } catch {
+      return undefined;
+    }
   }
 
   private clearTimers(w: Watch): void {
     if (w.endTimer) clearTimeout(w.endTimer);
     if (w.evalTimer) clearTimeout(w.evalTimer);
+    if (w.saveTimer) clearTimeout(w.saveTimer);
     w.endTimer = undefined;
     w.evalTimer = undefined;
+    w.saveTimer = undefined;
   }
 }

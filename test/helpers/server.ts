@@ -43,7 +43,10 @@ export async function json<T = Record<string, unknown>>(res: Response | Promise<
 export const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-export const upload = (server: TestServer, name: string, bytes: Uint8Array, query = '') =>
+/** Anything that answers admin requests: an in-process test server or a `hearth serve` child. */
+export type AdminClient = Pick<TestServer, 'admin'>;
+
+export const upload = (server: AdminClient, name: string, bytes: Uint8Array, query = '') =>
   server.admin(`/admin/v1/models/${encodeURIComponent(name)}/versions${query}`, {
     // The cast is for the DOM's fetch types (the renderer's tests see those), which take only views
     // of an ArrayBuffer; Node's fetch takes any Uint8Array, and no model here sits in shared memory.

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { TestServer } from '../helpers/server.js';
+import type { AdminClient, TestServer } from '../helpers/server.js';
 import { json, post, upload } from '../helpers/server.js';
 
 export interface InferAnswer {
@@ -25,19 +25,19 @@ export const gatherInput = (indices: number[]) => [{ name: 'indices', datatype: 
 export const slowInput = (rows: number, width = 256) =>
   [{ name: 'x', datatype: 'FP32', shape: [rows, width], data: Array.from({ length: rows * width }, (_, i) => ((i % 17) - 8) / 8) }];
 
-export async function register(s: TestServer, name: string, bytes: Uint8Array): Promise<number> {
+export async function register(s: AdminClient, name: string, bytes: Uint8Array): Promise<number> {
   const r = await json<{ version: number }>(upload(s, name, bytes));
   expect(r.status).toBe(201);
   return r.body.version;
 }
 
-export async function promote(s: TestServer, name: string, version: number): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function promote(s: AdminClient, name: string, version: number): Promise<{ status: number; body: Record<string, unknown> }> {
   return json(s.admin(`/admin/v1/models/${name}/aliases/production`, {
     method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version }),
   }));
 }
 
-export async function patchSettings(s: TestServer, name: string, version: number, patch: Record<string, unknown>): Promise<void> {
+export async function patchSettings(s: AdminClient, name: string, version: number, patch: Record<string, unknown>): Promise<void> {
   const r = await s.admin(`/admin/v1/models/${name}/versions/${version}/settings`, {
     method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch),
   });

@@ -5,6 +5,7 @@ import { sql as keyRateLimits } from './0004-key-rate-limits.js';
 import { sql as usageJournal } from './0005-usage-journal.js';
 import { sql as auditKeyHistory } from './0006-audit-key-history.js';
 import { sql as versionProcessing } from './0007-version-processing.js';
+import { sql as rolloutWatches } from './0008-rollout-watches.js';
 
 /**
  * Every migration in order: entry N-1 takes a database from `user_version` N-1 to N.
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly string[] = [
   usageJournal,
   auditKeyHistory,
   versionProcessing,
+  rolloutWatches,
 ];

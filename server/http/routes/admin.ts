@@ -131,6 +131,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const { name } = req.params;
     for (const v of registry.listVersions(name)) await models.unload(name, v.version);
     await removeWithFiles({ registry, blobs }, name);
+    guard.forget(name);
     await app.hearth.recordAdmin({ action: 'remove', model: name, ip: req.ip });
     return { removed: name };
   });

@@ -21,6 +21,7 @@ const RELEASED: readonly string[] = [
   'e8f719b9fc48cf48e50c0f891a9c5074f7fdb212fce07cd38487d96efdec67b7',
   '773a3a1476df87e704f4cf8f5a1b30e32eeae3e6dbf15a750bd2aa1345613fe3',
   '030de674605409e399c002a366c603cec25c63f49c467520e35983609457121d',
+  '3a01575f4275c6a9c6ef4fccec75513463b81d8983efd09a8738393c3faf5e2d',
 ];
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

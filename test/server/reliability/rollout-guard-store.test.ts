@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openDatabase, type Db } from '../../../server/db/database.js';
+import { Registry } from '../../../server/registry/registry.js';
+import { RolloutGuard } from '../../../server/reliability/rollout-guard.js';
+import type { Signature } from '../../../server/protocol/tensor.js';
+import type { OutcomeListener } from '../../../server/runtime/version-health.js';
+import type { AdminEvent } from '../../../server/usage/types.js';
+
+const SIGNATURE: Signature = { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 3] }] };
+const T0 = 1_700_000_000_000;
+
+interface Row { status: string; requests: number; errors: number; reason: string | null }
+
+/**
+ * One server process's guard over a real database file: outcomes are fed by hand and time is
+ * moved with fake timers. A "restart" is a new guard over the same file; a "kill" leaves the old
+ * one unclosed, as a killed process would.
+ */
+function startGuard(db: Db, { load = () => Promise.resolve(), recordAdmin }: {
+  load?: (name: string, version: number) => Promise<void>;
+  recordAdmin?: (e: AdminEvent) => Promise<void>;
+} = {}) {
+  const listeners = new Set<OutcomeListener>();
+  const loads: string[] = [];
+  const audit: AdminEvent[] = [];
+  const registry = new Registry(db);
+  const guard = new RolloutGuard({
+    db, registry,
+    recordAdmin: recordAdmin ?? ((e) => { audit.push(e); return Promise.resolve(); }),
+    models: {
+      load: (name, version) => { loads.push(`${name}/${version}`); return load(name, version); },
+      health: { onOutcome: (l) => { listeners.add(l); return () => { listeners.delete(l); }; } },
+    },
+  });
+  const emit = (n: number, ok: boolean) => {
+    for (let i = 0; i < n; i++) for (const l of listeners) l({ name: 'm', version: 2, ok, latencyMs: 3, at: Date.now() });
+  };
+  return { guard, registry, emit, loads, audit };
+}
+
+describe('the rollout guard stores its watches', () => {
+  let dir: string;
+  let db: Db;
+  const row = () => db.prepare('SELECT status, requests, errors, reason FROM rollout_watches WHERE model = ?').get('m') as Row | undefined;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(T0);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-guard-store-'));
+    db = openDatabase(path.join(dir, 'hearth.db'));
+    const registry = new Registry(db);
+    for (const n of [1, 2]) registry.addVersion({ name: 'm', sha256: String(n).padEnd(64, '0'), size: 1, description: '', signature: SIGNATURE });
+    registry.setAlias('m', 'production', 1);
+    registry.setAlias('m', 'production', 2);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes the running counts from a timer, never per request, and what is left when it closes', () => {
+    const { guard, emit } = startGuard(db);
+    guard.configure('m', { errorRate: 0.5, minRequests: 1000, windowSeconds: 60 });
+    guard.watch('m', 2, 1);
+    expect(row()).toMatchObject({ status: 'watching', requests: 0 });
+
+    emit(100, true);
+    expect(guard.status('m')).toMatchObject({ requests: 100 });
+    expect(row()).toMatchObject({ requests: 0 });
+    vi.advanceTimersByTime(1000);
+    expect(row()).toMatchObject({ requests: 100, errors: 0 });
+
+    emit(20, false);
+    expect(row()).toMatchObject({ requests: 100 });
+    guard.close();
+    expect(row()).toMatchObject({ status: 'watching', requests: 120, errors: 20 });
+  });
+
+  it('resumes after a restart with the stored counts, for what is left of the window, and keeps its verdict after the next', () => {
+    const first = startGuard(db);
+    first.guard.configure('m', { errorRate: 0.5, minRequests: 1000, windowSeconds: 60 });
+    const started = first.guard.watch('m', 2, 1);
+    first.emit(10, true);
+    first.guard.close();
+
+    vi.setSystemTime(T0 + 20_000);
+    const second = startGuard(db);
+    expect(second.guard.status('m')).toMatchObject({
+      status: 'watching', requests: 10, errors: 0, startedAt: started?.startedAt, endsAt: started?.endsAt, resumedAt: T0 + 20_000,
+    });
+    second.emit(5, false);
+    vi.advanceTimersByTime(39_999);
+    expect(second.guard.status('m')).toMatchObject({ status: 'watching', requests: 15, errors: 5 });
+    vi.advanceTimersByTime(1);
+    expect(second.guard.status('m')).toMatchObject({ status: 'inconclusive', requests: 15 });
+    expect(row()).toMatchObject({ status: 'inconclusive', requests: 15, errors: 5 });
+    second.guard.close();
+
+    vi.setSystemTime(T0 + 500_000);
+    const third = startGuard(db);
+    expect(third.guard.status('m')).toMatchObject({ status: 'inconclusive', requests: 15, resumedAt: T0 + 20_000 });
+    third.emit(5, false);
+    expect(third.guard.status('m')).toMatchObject({ requests: 15 });
+    third.guard.close();
+  });
+
+  it('finishes a rollback the server was killed in', async () => {
+    const killed = startGuard(db, { load: () => new Promise<void>(() => undefined) });
+    killed.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
+    killed.guard.watch('m', 2, 1);
+    killed.emit(2, false);
+    vi.advanceTimersByTime(1000);
+    expect(killed.loads).toEqual(['m/1']);
+    expect(row()).toMatchObject({ status: 'rolling-back' });
+    expect(row()?.reason).toMatch(/error rate 1\.000 over 2 requests/);
+
+    const restarted = startGuard(db);
+    await vi.waitFor(() => expect(restarted.guard.status('m')).toMatchObject({ status: 'rolled-back', from: 1 }));
+    expect(restarted.loads).toEqual(['m/1']);
+    expect(restarted.registry.aliasVersion('m', 'production')).toBe(1);
+    expect(restarted.registry.aliasHistory('m', 'production').at(-1)).toMatchObject({ version: 1, action: 'auto-rollback' });
+    expect(restarted.audit).toMatchObject([{ action: 'auto-rollback', actor: 'system', model: 'm', version: 1 }]);
+    expect(restarted.audit[0].reason).toMatch(/error rate 1\.000 over 2 requests/);
+    expect(row()).toMatchObject({ status: 'rolled-back' });
+    restarted.guard.close();
+  });
+
+  it('does not roll back twice when the server was killed after production moved back', async () => {
+    const killed = startGuard(db, { recordAdmin: () => new Promise<void>(() => undefined) });
+    killed.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
+    killed.guard.watch('m', 2, 1);
+    killed.emit(2, false);
+    vi.advanceTimersByTime(1000);
+    await vi.waitFor(() => expect(killed.registry.aliasVersion('m', 'production')).toBe(1));
+    expect(row()).toMatchObject({ status: 'rolling-back' });
+
+    const restarted = startGuard(db);
+    expect(restarted.guard.status('m')).toMatchObject({ status: 'rolled-back', from: 1 });
+    expect(restarted.loads).toEqual([]);
+    expect(restarted.audit).toEqual([]);
+    expect(restarted.registry.aliasHistory('m', 'production').filter((h) => h.action === 'auto-rollback')).toHaveLength(1);
+    restarted.guard.close();
+  });
+});
