@@ -54,7 +54,7 @@ function decodeTensors(body: Buffer, headerLength: number | undefined, v: ModelV
  * An inference on a version with processing: files or texts in (JSON BYTES, binary BYTES, or a raw
  * image/text body), the model run like every other, its outputs turned into labels, scores or text.
  */
-export async function inferProcessed(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, v: Processed, body: Buffer, alone: boolean): Promise<FastifyReply> {
+export async function inferProcessed(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, v: Processed, body: Buffer, alone: boolean): Promise<string | Buffer> {
   const processor = await processingOf(app).processors.get(v);
   const headerLength = parseHeaderLength(req.headers['inference-header-content-length']);
   let inputs: Tensor[];
@@ -79,9 +79,13 @@ export async function inferProcessed(app: FastifyInstance, req: FastifyRequest, 
   Object.assign(req.inference ?? {}, { batchSize: outcome.batchSize, cached: outcome.cached, queueNs: outcome.queueNs, computeNs: outcome.computeNs });
   const outputs = processor.outputs ? processor.outputs(outcome.outputs) : outcome.outputs;
   const encoded = encodeInferResponse({ modelName: v.name, modelVersion: String(v.version), id, outputs, requested, binaryAll });
-  if (encoded.kind === 'json') return reply.header('content-type', 'application/json').send(encoded.body);
-  return reply.header('content-type', 'application/octet-stream')
-    .header('inference-header-content-length', String(encoded.headerLength)).send(Buffer.concat(encoded.chunks));
+  // The payload is returned, not sent: see infer() in v2.ts.
+  if (encoded.kind === 'json') {
+    reply.header('content-type', 'application/json');
+    return encoded.body;
+  }
+  reply.header('content-type', 'application/octet-stream').header('inference-header-content-length', String(encoded.headerLength));
+  return Buffer.concat(encoded.chunks);
 }
 
 async function readAll(stream: Readable, limit: number): Promise<Buffer> {
