@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../helpers/server.js';
-import { bearer, createKey, IRIS_REQUEST } from './helpers.js';
+import { bearer, createKey, IRIS_REQUEST, portBelowEphemeral } from './helpers.js';
 import { cli } from '../../../helpers/cli.js';
 
 /** One of this machine's own non-loopback addresses: connecting to it from here comes from it too. */
@@ -38,7 +38,8 @@ describe('LAN exposure, switched at run time', () => {
   /** How the CLI reaches the server (it is restarted on another port below). */
   const conn = () => ['--url', s.url, '--data-dir', s.dataDir];
   beforeAll(async () => {
-    s = await startTestServer();
+    // The server is later exposed on the LAN address and on every address, restarted on the same port.
+    s = await startTestServer({ port: await portBelowEphemeral([lan.address]) });
     dataDir = s.dataDir;
     port = Number(new URL(s.url).port);
     key = (await createKey(s, { name: 'lan client' })).key;
@@ -122,7 +123,7 @@ describe('LAN exposure, switched at run time', () => {
   it('keeps the exposure for later starts unless --host is given', async () => {
     expect((await cli(['network', 'expose', 'all', ...conn()])).code).toBe(0);
     await s.close();
-    const again = await startTestServer({}, dataDir);
+    const again = await startTestServer({ port: await portBelowEphemeral([lan.address]) }, dataDir);
     try {
       const v = await (await again.admin('/admin/v1/network')).json() as { exposure: string; listening: { address: string }[] };
       expect(v.exposure).toBe('all');
@@ -154,7 +155,7 @@ describe('LAN exposure, switched at run time', () => {
 describe('shutting down while exposed on one interface', () => {
   it('lets a LAN request in flight finish before the services close', async () => {
     const lan = lanAddress();
-    const s = await startTestServer();
+    const s = await startTestServer({ port: await portBelowEphemeral([lan.address]) });
     const port = Number(new URL(s.url).port);
     const { key } = await createKey(s, { name: 'late client' });
     const cidr = `${lan.address}/${lan.address.includes(':') ? 128 : 32}`;

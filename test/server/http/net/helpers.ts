@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import type { TestServer } from '../../../helpers/server.js';
 
@@ -43,3 +45,39 @@ export async function putNetwork(s: TestServer, body: Record<string, unknown>): 
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The first port the kernel hands out to outgoing connections (net.ipv4.ip_local_port_range). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+const canListen = (port: number, host: string) => new Promise<boolean>((resolve) => {
+  const probe = net.createServer();
+  probe.once('error', () => resolve(false));
+  probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(true)));
+});
+
+/**
+ * A port for a test server that will later listen on a LAN address (or on every address) too. A
+ * port the kernel picked for 127.0.0.1 comes from the range it also gives outgoing connections; the
+ * suite's many LAN clients leave sockets on such ports, and then listening on the LAN address with
+ * the same number fails with EADDRINUSE (the server's 409, seen in a CI run; a connected socket on
+ * LAN:X was checked to block listening on LAN:X). Below that range, and
+ * checked free on every address it will use, that cannot happen.
+ */
+export async function portBelowEphemeral(hosts: readonly string[]): Promise<number> {
+  const low = ephemeralLow();
+  const from = Math.max(10_000, low - 12_000);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    let free = true;
+    for (const host of ['0.0.0.0', ...hosts]) if (!(await canListen(port, host))) { free = false; break; }
+    if (free) return port;
+  }
+  throw new Error(`no free port between ${from} and ${low}`);
+}
