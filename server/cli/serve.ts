@@ -21,7 +21,7 @@ export function addServeCommand(program: Command, out: Out): void {
     .option('--body-limit <bytes>', 'largest inference request body (default 64 MiB)', int('--body-limit'))
     .option('--no-demo-models', 'do not register the bundled demo model on an empty registry')
     .option('--no-usage-log', 'do not write the usage log (for benchmarks; the audit trail then has gaps)')
-    .option('--inline-max-us <us>', 'run a CPU model on the HTTP thread when its median run takes at most this long (default 100; 0: always in worker threads)', int('--inline-max-us'))
+    .option('--inline-max-us <us>', 'run a CPU model on the HTTP thread when its median run takes at most this long, and its batches when predicted to (default 100; 0: always in worker threads)', int('--inline-max-us'))
     .option('--durability <level>', '"process-crash" (default): answered work survives a killed process; "power-loss": also a power cut, every commit synced to disk first (slower) (env HEARTH_DURABILITY)')
     .option('--usage-fsync', 'fdatasync each usage record before its response: survives a power loss, not only a crash (slower)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
