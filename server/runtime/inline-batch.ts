@@ -48,13 +48,7 @@ export function runInlineBatch(inline: InlineRunner, jobs: Job[], stats: Version
  */
 function failInline(inline: InlineRunner, jobs: Job[], err: unknown): void {
   let fault: ExecutionFault | undefined;
-  const faultOf = (): ExecutionFault => {
-    if (fault === undefined) {
-      fault = inline.runsKnownGood() ? 'input' : 'server';
-      if (fault === 'server') inline.demote();
-    }
-    return fault;
-  };
+  const faultOf = (): ExecutionFault => (fault ??= inline.faultOfFailure());
   if (jobs.length === 1) {
     jobs[0].reject(new ExecutionError(faultOf(), errorMessage(err)));
     return;

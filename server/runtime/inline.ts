@@ -4,7 +4,7 @@ import { toOrtType } from '../protocol/datatypes.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { ModelVersion } from '../registry/registry.js';
 import { concatBatch } from '../protocol/batch.js';
-import { ExecutionError, type InferOutcome, type InlineRunner } from './outcome.js';
+import { ExecutionError, type ExecutionFault, type InferOutcome, type InlineRunner } from './outcome.js';
 import type { VersionStats } from './stats.js';
 import type { OrtTensorType, WireTensor } from './messages.js';
 import { fromWire } from './wire.js';
@@ -141,9 +141,7 @@ export class InlineSession implements InlineRunner {
       let slow = 0;
       let overLimit = 0;
       for (let i = 0; i < INLINE_UNTIMED_RUNS + INLINE_PROBE_RUNS; i++) {
-        const started = process.hrtime.bigint();
-        session.run(feedsOf(warmup), fetches, {});
-        const us = Number(process.hrtime.bigint() - started) / 1000;
+        const us = timedRun(session, warmup, fetches);
         if (i >= INLINE_UNTIMED_RUNS) times.push(us);
         // Far too slow for the HTTP thread: stop blocking it now rather than after every probe run
         // (three such runs in a row, so that preempted runs on a busy machine do not decide it).
@@ -193,10 +191,7 @@ export class InlineSession implements InlineRunner {
     try {
       result = this.run(inputs);
     } catch (err) {
-      const fault = this.runsKnownGood() ? 'input' : 'server';
-      // A session that fails its own known-good input leaves the HTTP thread; the workers have theirs.
-      if (fault === 'server') this.demoted = true;
-      throw new ExecutionError(fault, errorMessage(err));
+      throw new ExecutionError(this.faultOfFailure(), errorMessage(err));
     }
     stats.add('queue', 0);
     stats.execution(rows, 0, result.computeNs, 0);
@@ -205,25 +200,32 @@ export class InlineSession implements InlineRunner {
     return { outputs: result.outputs, batchSize: rows, queueNs: 0, computeNs: result.computeNs };
   }
 
-  /** Whether the session still runs the warm-up request: on the error path only. */
-  runsKnownGood(): boolean {
+  /**
+   * After a failed run: whose fault it was, by running the warm-up request this session is known
+   * to run (see ExecutionFault). A session that fails it too leaves the HTTP thread for good; the
+   * workers have their own. On the error path only.
+   */
+  faultOfFailure(): ExecutionFault {
     try {
       this.session.run(feedsOf(this.knownGood), this.fetches, {});
-      return true;
+      return 'input';
     } catch {
-      return false;
+      this.demoted = true;
+      return 'server';
     }
-  }
-
-  /** A failed run leaves the HTTP thread for good when the session fails its known-good input too. */
-  demote(): void {
-    this.demoted = true;
   }
 
   release(): void {
     this.demoted = true;
     this.session.dispose();
   }
+}
+
+/** One run of `inputs`, in µs. */
+function timedRun(session: NativeSession, inputs: readonly Tensor[], fetches: Record<string, null>): number {
+  const started = process.hrtime.bigint();
+  session.run(feedsOf(inputs), fetches, {});
+  return Number(process.hrtime.bigint() - started) / 1000;
 }
 
 /**
@@ -235,9 +237,7 @@ function batchRows(session: NativeSession, fetches: Record<string, null>, warmup
   const batch = concatBatch(Array.from({ length: rows }, () => warmup)).inputs;
   const times: number[] = [];
   for (let i = 0; i < 2 + INLINE_BATCH_PROBE_RUNS; i++) {
-    const started = process.hrtime.bigint();
-    session.run(feedsOf(batch), fetches, {});
-    const us = Number(process.hrtime.bigint() - started) / 1000;
+    const us = timedRun(session, batch, fetches);
     if (i >= 2) times.push(us);
     if (us > INLINE_ABORT_US) return 0;
   }

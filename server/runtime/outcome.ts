@@ -46,8 +46,8 @@ export interface InlineRunner {
   readonly active: boolean;
   accepts(inputs: readonly Tensor[]): boolean;
   run(inputs: readonly Tensor[]): { outputs: Tensor[]; computeNs: number };
-  runsKnownGood(): boolean;
-  demote(): void;
+  /** After a failed run: whose fault it was (the session is demoted when it is the server's). */
+  faultOfFailure(): ExecutionFault;
 }
 
 /** A request waiting in, or taken from, a version's queue. */
