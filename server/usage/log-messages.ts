@@ -20,6 +20,39 @@ export interface LogThreadData {
   checkpointFile: string | null;
 }
 
+/**
+ * [first entry number, its seq, count]: entries first … first+count−1 committed as seq … seq+count−1,
+ * or, when seq is 0, committed before (by a thread that ended). Runs, not a pair per entry: one
+ * message carries hundreds of entries, almost always one run, and the main thread looks up only
+ * the few entries someone awaits.
+ */
+export type CommittedRun = [number, number, number];
+
+/** The runs of `seqs`, the seqs of journal entries numbered `js` (both in order). */
+export function committedRuns(js: readonly number[], seqs: readonly number[]): CommittedRun[] {
+  const runs: CommittedRun[] = [];
+  let run: CommittedRun | null = null;
+  for (let i = 0; i < js.length; i++) {
+    const j = js[i];
+    const seq = seqs[i];
+    const follows = run !== null && j === run[0] + run[2] && (seq === 0 ? run[1] === 0 : run[1] !== 0 && seq === run[1] + run[2]);
+    if (run !== null && follows) run[2] += 1;
+    else {
+      run = [j, seq, 1];
+      runs.push(run);
+    }
+  }
+  return runs;
+}
+
+/** The seq `runs` give entry `j`: a number (0: committed before), or undefined when no run holds it. */
+export function seqInRuns(runs: readonly CommittedRun[], j: number): number | undefined {
+  for (const [first, seq, count] of runs) {
+    if (j >= first && j < first + count) return seq === 0 ? 0 : seq + (j - first);
+  }
+  return undefined;
+}
+
 /** Main thread -> log thread. Records arrive already validated and timestamped. */
 export type ToLogThread =
   | { type: 'append'; id: number; records: NewRecord[] }
@@ -33,7 +66,7 @@ export type FromLogThread =
   /** One result per record, in order: its seq once committed, or why it was not. */
   | { type: 'appended'; id: number; results: (number | string)[]; stats: UsageLogStats }
   | { type: 'done'; id: number; error: string | null; stats: UsageLogStats }
-  /** Journal entries committed, as [entry number, seq]; upTo: every entry up to it is in the database. */
-  | { type: 'committed'; results: [number, number][]; upTo: number; stats: UsageLogStats }
+  /** Journal entries committed, as runs (see CommittedRun); upTo: every entry up to it is in the database. */
+  | { type: 'committed'; runs: CommittedRun[]; upTo: number; stats: UsageLogStats }
   /** Journal entries not committed because the chain is refused (chain-guard.ts); they stay in the journal. */
   | { type: 'refused'; entries: number[]; error: string; stats: UsageLogStats };

@@ -4,7 +4,7 @@ import { AuditChainRefused } from './chain-guard.js';
 import { closeSync, openSync } from 'node:fs';
 import { readJournal, readJournalRange, type JournalEntry } from './journal.js';
 import { createUsageLog } from './log.js';
-import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
+import { committedRuns, type FromLogThread, type LogThreadData, type ToLogThread } from './log-messages.js';
 import { signingKeyFrom } from './signing.js';
 import { errorMessage } from '../base/message.js';
 
@@ -67,9 +67,10 @@ function commitJournaled(entries: JournalEntry[]): void {
   if (fresh.length === 0) return;
   journaled = fresh[fresh.length - 1].j;
   track(
-    Promise.all(fresh.map((e) => log.appendJournaled(e.j, e.r).then((seq): [number, number] => [e.j, seq]))).then(
-      (results) => {
-        port.postMessage({ type: 'committed', results, upTo: results[results.length - 1][0], stats: { ...log.stats } } satisfies FromLogThread);
+    log.appendJournaled(fresh).then(
+      (seqs) => {
+        const runs = committedRuns(fresh.map((e) => e.j), seqs);
+        port.postMessage({ type: 'committed', runs, upTo: fresh[fresh.length - 1].j, stats: { ...log.stats } } satisfies FromLogThread);
       },
       (error: unknown) => {
         if (error instanceof AuditChainRefused) {

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { AuditChainRefused } from './chain-guard.js';
 import { committedJournalSeq, UsageJournal } from './journal.js';
 import { USAGE_LOG_DEFAULTS, type UsageLogStats } from './log.js';
-import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
+import { seqInRuns, type FromLogThread, type LogThreadData, type ToLogThread } from './log-messages.js';
 import { adminFields, inferenceFields, type NewRecord } from './record.js';
 import type { InferenceRecord } from './types.js';
 import { UsageLogThreadError, type Pending, type Reply, type Thread, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
@@ -106,12 +106,11 @@ export function createUsageLogWorker(
   function onCommitted(thread: Thread, msg: Extract<FromLogThread, { type: 'committed' }>): void {
     fruitlessDeaths = 0;
     journal?.noteCommitted(msg.upTo);
-    for (const [j, seq] of msg.results) {
-      const c = committers.get(j);
-      if (c) {
-        committers.delete(j);
-        c.resolve(seq);
-      }
+    for (const [j, c] of committers) {
+      const seq = seqInRuns(msg.runs, j);
+      if (seq === undefined) continue;
+      committers.delete(j);
+      c.resolve(seq);
     }
     holdWhileOutstanding(thread);
   }

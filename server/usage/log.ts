@@ -3,10 +3,11 @@ import { prepareInsertCheckpoint, signCheckpoint } from './checkpoint.js';
 import { appendCheckpoints, type FileCheckpoint } from './checkpoint-file.js';
 import { assertChainHolds, AuditChainRefused, fileAnchor, lastDbCheckpoint, type Anchor } from './chain-guard.js';
 import { SELECT_HEAD, UPDATE_HEAD, type HeadRow } from './chain-state.js';
+import type { JournalEntry } from './journal.js';
 import { registerSigningKey, trustedKeys } from './key-history.js';
-import { adminFields, hashRecord, inferenceFields, RECORD_COLUMNS, RECORD_FIELD_NAMES, type NewRecord } from './record.js';
+import { adminFields, hashNumbered, inferenceFields, RECORD_COLUMNS, RECORD_FIELD_NAMES, type NewRecord } from './record.js';
 import type { SigningKey } from './signing.js';
-import type { AdminAction, InferenceRecord, RecordFields } from './types.js';
+import type { AdminAction, InferenceRecord } from './types.js';
 import { errorMessage } from '../base/message.js';
 
 export interface UsageLogOptions {
@@ -48,8 +49,11 @@ export interface UsageLog {
 export interface UsageLogWriter extends UsageLog {
   /** Like append, for fields built by inferenceFields/adminFields (log-thread.ts gets them from the main thread). */
   appendFields(fields: NewRecord): Promise<number>;
-  /** Like appendFields, for a journal entry: chain_state.journal_seq moves to `j` in the same transaction. */
-  appendJournaled(j: number, fields: NewRecord): Promise<number>;
+  /**
+   * Like appendFields, for journal entries: chain_state.journal_seq moves to the newest entry's
+   * number in the same transaction. Resolves with each entry's seq (0: committed before), in order.
+   */
+  appendJournaled(entries: readonly JournalEntry[]): Promise<number[]>;
   /** Why the chain is refused (see chain-guard.ts), or null when it may be extended. */
   refusal(): string | null;
 }
@@ -63,13 +67,18 @@ interface Pending {
 }
 
 // Positional parameters: binding 20 named ones from an object costs about as much as the insert itself.
-const INSERT_RECORD = `INSERT INTO records (${Object.values(RECORD_COLUMNS).join(', ')}, prev_hash, hash)
-  VALUES (${RECORD_FIELD_NAMES.map(() => '?').join(', ')}, ?, ?)`;
+const RECORD_ROW = `(${RECORD_FIELD_NAMES.map(() => '?').join(', ')}, ?, ?)`;
+const INSERT_RECORDS = `INSERT INTO records (${Object.values(RECORD_COLUMNS).join(', ')}, prev_hash, hash) VALUES `;
+/**
+ * Rows per multi-row INSERT: one statement step per ROWS_PER_INSERT records instead of one each
+ * (measured in the log thread: 9 µs a record one by one, 6 µs eight at a time).
+ */
+const ROWS_PER_INSERT = 8;
 
-function insertValues(fields: RecordFields, prevHash: string, hash: string): (string | number | null)[] {
-  const values: (string | number | null)[] = RECORD_FIELD_NAMES.map((name) => fields[name]);
+/** Appends `fields` numbered `seq`, then the two hashes, to `values` (in the column order of INSERT_RECORDS). */
+function pushValues(values: (string | number | null)[], fields: NewRecord, seq: number, prevHash: string, hash: string): void {
+  for (const name of RECORD_FIELD_NAMES) values.push(name === 'seq' ? seq : fields[name]);
   values.push(prevHash, hash);
-  return values;
 }
 
 /** Defaults shared by the in-process log and the worker-thread log. */
@@ -98,7 +107,7 @@ export function createUsageLog(
       append: () => Promise.resolve(0),
       appendAdmin: () => Promise.resolve(0),
       appendFields: () => Promise.resolve(0),
-      appendJournaled: () => Promise.resolve(0),
+      appendJournaled: (entries) => Promise.resolve(entries.map(() => 0)),
       refusal: () => null,
       flush: () => Promise.resolve(),
       close: () => Promise.resolve(),
@@ -108,7 +117,8 @@ export function createUsageLog(
 
   const selectHead = db.prepare(SELECT_HEAD);
   const updateHead = db.prepare(UPDATE_HEAD);
-  const insertRecord = db.prepare(INSERT_RECORD);
+  const insertRecord = db.prepare(INSERT_RECORDS + RECORD_ROW);
+  const insertRecords = db.prepare(INSERT_RECORDS + Array<string>(ROWS_PER_INSERT).fill(RECORD_ROW).join(', '));
   const insertCheckpoint = prepareInsertCheckpoint(db);
   const updateJournalSeq = db.prepare('UPDATE chain_state SET journal_seq = ? WHERE id = 1 AND journal_seq < ?');
   const selectJournalSeq = db.prepare('SELECT journal_seq FROM chain_state WHERE id = 1').pluck();
@@ -155,6 +165,9 @@ export function createUsageLog(
     let journaled = 0;
     const signed: FileCheckpoint[] = [];
     let lastSigned = signedSeq;
+    /** Rows hashed and not inserted yet: they go in ROWS_PER_INSERT at a time. */
+    let values: (string | number | null)[] = [];
+    let rows = 0;
     for (const item of batch) {
       if (item.j !== undefined) {
         if (item.j <= committedJ) {
@@ -164,9 +177,13 @@ export function createUsageLog(
         if (item.j > journaled) journaled = item.j;
       }
       seq += 1;
-      const fields: RecordFields = { ...item.fields, seq };
-      const hash = hashRecord(prevHash, fields);
-      insertRecord.run(insertValues(fields, prevHash, hash));
+      const hash = hashNumbered(prevHash, item.fields, seq);
+      pushValues(values, item.fields, seq, prevHash, hash);
+      if (++rows === ROWS_PER_INSERT) {
+        insertRecords.run(values);
+        values = [];
+        rows = 0;
+      }
       seqs.push(seq);
       prevHash = hash;
       // Exactly every checkpointEvery records, mid-batch too: the bundle header promises it.
@@ -177,6 +194,8 @@ export function createUsageLog(
         lastSigned = seq;
       }
     }
+    const width = RECORD_FIELD_NAMES.length + 2;
+    for (let row = 0; row < rows; row++) insertRecord.run(values.slice(row * width, (row + 1) * width));
     updateHead.run(seq, prevHash);
     if (journaled > 0) updateJournalSeq.run(journaled, journaled);
     return { seqs, signed };
@@ -284,7 +303,32 @@ export function createUsageLog(
     append: (record) => enqueue(() => inferenceFields(record, now())),
     appendAdmin: (action) => enqueue(() => adminFields(action, now())),
     appendFields: (fields) => enqueue(() => fields),
-    appendJournaled: (j, fields) => enqueue(() => fields, j),
+    appendJournaled: (entries) => {
+      if (closed) return Promise.reject(new Error('the usage log is closed'));
+      // One promise for them all: the log thread hands over hundreds of entries at a time.
+      return new Promise<number[]>((resolve, reject) => {
+        const seqs: number[] = new Array<number>(entries.length).fill(0);
+        let left = entries.length;
+        let failed = false;
+        if (left === 0) resolve(seqs);
+        entries.forEach((entry, i) => {
+          queue.push({
+            fields: entry.r,
+            j: entry.j,
+            resolve: (seq) => {
+              seqs[i] = seq;
+              if (--left === 0 && !failed) resolve(seqs);
+            },
+            reject: (error) => {
+              if (failed) return;
+              failed = true;
+              reject(error);
+            },
+          });
+        });
+        schedule();
+      });
+    },
     refusal: () => {
       try {
         db.transaction(() => assertChainHolds(db, anchors))();

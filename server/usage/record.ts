@@ -38,20 +38,42 @@ export function selectField(field: keyof RecordFields): string {
 export const RECORD_SELECT = RECORD_FIELD_NAMES.map(selectField).join(', ');
 
 const SORTED_FIELD_NAMES = [...RECORD_FIELD_NAMES].sort();
+/** What comes before each sorted field's value: `{"name":` for the first, `,"name":` after. */
+const KEY_PREFIXES = SORTED_FIELD_NAMES.map((name) => `"${name}":`);
+
+/** A value as JSON.stringify writes it inside an object; undefined where it leaves the key out. */
+function jsonValue(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  return JSON.stringify(value) as string | undefined;
+}
 
 /**
  * canonicalJson(fields) for a record whose values are strings, integers or null (as stored and as
- * checked by the verifier): keys inserted in sorted order, so the native JSON.stringify writes it.
+ * checked by the verifier): the text JSON.stringify writes for the fields in sorted key order,
+ * written directly (no object built per record: the log thread hashes every record). `seq` is
+ * taken from the argument when given, so a record need not be copied to number it.
  */
-export function canonicalFields(fields: RecordFields): string {
-  const ordered: Record<string, unknown> = {};
-  for (const name of SORTED_FIELD_NAMES) ordered[name] = fields[name];
-  return JSON.stringify(ordered);
+export function canonicalFields(fields: NewRecord | RecordFields, seq?: number): string {
+  let out = '{';
+  for (let i = 0; i < SORTED_FIELD_NAMES.length; i++) {
+    const name = SORTED_FIELD_NAMES[i];
+    const value = name === 'seq' && seq !== undefined ? seq : (fields as Partial<RecordFields>)[name];
+    const text = jsonValue(value);
+    if (text === undefined) continue;
+    out += (out.length === 1 ? '' : ',') + KEY_PREFIXES[i] + text;
+  }
+  return `${out}}`;
 }
 
 /** hash = SHA-256 over the UTF-8 bytes of prevHash (64 hex chars) followed by canonical(fields). */
 export function hashRecord(prevHash: string, fields: RecordFields): string {
   return sha256Hex(prevHash + canonicalFields(fields));
+}
+
+/** hashRecord of `fields` numbered `seq`, without building the numbered record. */
+export function hashNumbered(prevHash: string, fields: NewRecord, seq: number): string {
+  return sha256Hex(prevHash + canonicalFields(fields, seq));
 }
 
 const MAX_TEXT = 2000;

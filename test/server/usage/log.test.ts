@@ -58,6 +58,30 @@ describe('createUsageLog', () => {
     expect(state).toEqual({ s: 5, h: prev });
   });
 
+  it('chains batches of every size, rows inserted several per statement, checkpoints mid-batch', async () => {
+    t = openTempDb();
+    const key = generateSigningKey();
+    const log = createUsageLog(t.db, { signer: key, checkpointEvery: 10, maxBatch: 256 });
+    let n = 0;
+    // One transaction per batch (appended in one turn): sizes around the rows per INSERT.
+    for (const size of [1, 7, 8, 9, 16, 17, 23]) {
+      await Promise.all(Array.from({ length: size }, () => log.append(sampleRecord(n++))));
+    }
+    await log.close();
+    const rows = t.db.prepare(`SELECT ${RECORD_SELECT}, prev_hash AS prevHash, hash FROM records ORDER BY seq`).all() as StoredRecord[];
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(rows.map((r) => r.requestId)).toEqual(Array.from({ length: n }, (_, i) => `req-${i}`));
+    let prev = ZERO_HASH;
+    for (const { prevHash, hash, ...fields } of rows) {
+      expect(prevHash).toBe(prev);
+      expect(hash).toBe(hashRecord(prevHash, fields));
+      prev = hash;
+    }
+    const checkpoints = t.db.prepare('SELECT c.seq, c.hash = r.hash AS same FROM checkpoints c JOIN records r USING (seq) ORDER BY c.seq').all();
+    // Every 10 records, then the head at close.
+    expect(checkpoints).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 81].map((seq) => ({ seq, same: 1 })));
+  });
+
   it('stores what it hashes: rounds latencies and replaces lone surrogates', async () => {
     t = openTempDb();
     const log = createUsageLog(t.db);
