@@ -14,6 +14,7 @@ import { processedSignature } from '../../processing/resolve.js';
 import type { ProcessingSpec } from '../../processing/spec.js';
 import { inferProcessed, wantsTensors } from './processing.js';
 import { usageOnSend } from './usage-hook.js';
+import { collectInferBody } from './infer-body.js';
 import { VERSION } from '../../base/version.js';
 import {
   errors, InferAnswer, InferRequestSchema, ModelMetadataSchema, ModelParams, noBody, notReady,
@@ -134,7 +135,8 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
 
     // Inference bodies are parsed here, not by Fastify: JSON, a JSON header with raw bytes, or raw bytes alone.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes }, (_req, body, done) => done(null, body));
+    // Collected so that raw tensor bytes are aligned for a typed-array view (infer-body.ts).
+    app.addContentTypeParser('*', { bodyLimit: config.bodyLimitBytes }, collectInferBody(config.bodyLimitBytes));
 
     r.get('/v2/health/live', {
       schema: { tags: ['inference'], summary: 'Liveness: 200 while the process serves', response: { 200: noBody('Live') } },
