@@ -11,6 +11,11 @@ export interface AimResult {
   measured: string;
   /** null when the workload it needs was not run. */
   pass: boolean | null;
+  /**
+   * What the same run says no server could exceed on this machine, in the aim's terms, when it
+   * measured one (see ceilingOf and cpuCeilingOf); shown beside the figure.
+   */
+  ceiling?: string;
 }
 
 export interface Measured {
@@ -42,17 +47,49 @@ function latencyAim(m: Measured, aim: string, workload: string, field: 'p50Ms' |
 
 const fmtUs = (ms: number) => Math.round(ms * 1000).toLocaleString('en-US');
 
-export function evaluateAims(m: Measured): AimResult[] {
+/**
+ * The HTTP floor (a route that receives the same body and answers a constant) against the aim's
+ * baseline, per round: a server that does the work cannot be faster than one that does none.
+ */
+function ceilingOf(m: Measured, workload: string, denominator: string): string | undefined {
+  const w = m.workloads.find((x) => x.name === workload);
+  const floor = w?.contenders.find((c) => c.id === 'floor');
+  const base = w?.contenders.find((c) => c.id === denominator);
+  if (!floor || !base || floor.rounds.length === 0) return undefined;
+  return `HTTP floor ${fmtRatio(spread(roundRatios(floor.rounds.map((r) => r.rps), base.rounds.map((r) => r.rps))).median)}`;
+}
+
+/**
+ * For a model whose inference takes most of the machine (the classifier): at best, a request costs
+ * the CPU the limit spends per row plus what the HTTP floor and the load generator spend per request
+ * on the same body, and the machine has `cores` to spend. Returns that rate over the limit's, or
+ * undefined without CPU figures.
+ */
+export function cpuCeilingOf(w: WorkloadResult | undefined, cores: number): number | undefined {
+  const limit = w?.contenders.find((c) => c.id === 'limit');
+  const floor = w?.contenders.find((c) => c.id === 'floor');
+  const limitCores = limit?.cpu?.serverCores;
+  const floorCores = floor?.cpu?.serverCores;
+  const loadCores = floor?.cpu?.loadCores;
+  if (!limit || !floor || limitCores === undefined || floorCores === undefined || loadCores === undefined) return undefined;
+  const perRow = limitCores / limit.rps.median;
+  const perRequest = (floorCores + loadCores) / floor.rps.median;
+  return cores / (perRow + perRequest) / limit.rps.median;
+}
+
+export function evaluateAims(m: Measured, cores = 2): AimResult[] {
+  const withCeiling = (aim: AimResult, ceiling: string | undefined): AimResult => (ceiling === undefined ? aim : { ...aim, ceiling });
+  const clsCeiling = cpuCeilingOf(m.workloads.find((w) => w.name === 'classifier'), cores);
   const aims = [
     latencyAim(m, 'demo model, 1 connection: p50 ≤ 1.25× the naive server', 'demo-1', 'p50Ms', 1.25),
     latencyAim(m, 'demo model, 1 connection: p99 ≤ 1.5× the naive server', 'demo-1', 'p99Ms', 1.5),
     ratioAim(m, 'demo model, 1 connection: req/s ≥ 0.8× the naive server', 'demo-1', 'hearth', 'naive', 0.8),
-    ratioAim(m, 'small MLP, JSON, 64 connections ≥ 1.2× the naive server', 'small', 'hearth', 'naive', 1.2),
-    ratioAim(m, 'MLP, binary tensors ≥ 4× the naive JSON server', 'mlp', 'hearth-binary', 'naive', 4),
-    ratioAim(m, 'classifier ≥ 85% of the limit', 'classifier', 'hearth', 'limit', 0.85),
+    withCeiling(ratioAim(m, 'small MLP, JSON, 64 connections ≥ 1.2× the naive server', 'small', 'hearth', 'naive', 1.2), ceilingOf(m, 'small', 'naive')),
+    withCeiling(ratioAim(m, 'MLP, binary tensors ≥ 4× the naive JSON server', 'mlp', 'hearth-binary', 'naive', 4), ceilingOf(m, 'mlp', 'naive')),
+    withCeiling(ratioAim(m, 'classifier ≥ 85% of the limit', 'classifier', 'hearth', 'limit', 0.85), clsCeiling === undefined ? undefined : `CPU bound ${fmtRatio(clsCeiling)}`),
     ratioAim(m, 'usage log on / off ≥ 0.9 at 1 connection', 'demo-1', 'hearth', 'hearth-nolog', 0.9),
     ratioAim(m, 'usage log on / off ≥ 0.9 at 64 connections', 'demo-64', 'hearth', 'hearth-nolog', 0.9),
-    ratioAim(m, 'demo model at 64 connections ≥ the naive server', 'demo-64', 'hearth', 'naive', 1),
+    withCeiling(ratioAim(m, 'demo model at 64 connections ≥ the naive server', 'demo-64', 'hearth', 'naive', 1), ceilingOf(m, 'demo-64', 'naive')),
   ];
   const mem = m.memory;
   const memAim = mem ? `resident memory flat (±10%) from ${mem.readings[0]?.requests.toLocaleString('en-US')} to ${mem.readings.at(-1)?.requests.toLocaleString('en-US')} requests` : 'resident memory flat (±10%) from 100k to 1M requests';

@@ -79,8 +79,11 @@ export function renderMemory(m: MemoryResult): string {
 }
 
 export function renderAims(aims: readonly AimResult[]): string {
-  const rows = aims.map((a) => [a.pass === null ? '—' : a.pass ? 'PASS' : 'MISS', a.aim, a.measured]);
-  return ['aims (a report, not a test)', formatTable(['', 'aim', 'measured'], rows, ['left', 'left', 'right']).replace(/^/gm, '  ')].join('\n');
+  const rows = aims.map((a) => [a.pass === null ? '—' : a.pass ? 'PASS' : 'MISS', a.aim, a.measured, a.ceiling ?? '']);
+  return [
+    'aims (a report, not a test); ceiling: what this run says no server could pass here (the HTTP floor answering a constant to the same body, or for the classifier the CPU the limit spends per row plus the floor\'s and the load generator\'s per request, on this machine\'s cores)',
+    formatTable(['', 'aim', 'measured', 'ceiling'], rows, ['left', 'left', 'right', 'right']).replace(/^/gm, '  '),
+  ].join('\n');
 }
 
 export function renderReport(r: BenchReport): string {

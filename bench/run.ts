@@ -131,7 +131,7 @@ async function bench(opts: BenchOptions): Promise<{ report: BenchReport; errors:
       node: process.version, platform: `${os.platform()} ${os.release()}`, loadavgStart, loadavgEnd: os.loadavg(),
     },
     workloads, rollback, memory, metrics,
-    aims: evaluateAims({ workloads, rollback, memory }),
+    aims: evaluateAims({ workloads, rollback, memory }, cpuCount()),
   };
   return { report, errors };
 }

@@ -1,7 +1,7 @@
 // The three workloads of the throughput issue, each measured against its baselines.
 import os from 'node:os';
 import path from 'node:path';
-import { binaryInferRequest, jsonInferRequest, sampleValues, withApiKey, type FloatInput } from './bodies.js';
+import { binaryInferRequest, jsonInferRequest, sampleValues, withApiKey, type FloatInput, type HttpRequestSpec } from './bodies.js';
 import { createApiKey, ROOT, startHearth, type Hearth } from './hearth.js';
 import { limitConfigs, runLimit, type LimitTrialResult } from './limit-client.js';
 import type { LoadGenerator } from './load-client.js';
@@ -41,6 +41,10 @@ export interface BenchEnv {
 
 const inferUrl = (server: ChildServer, model: string) => `${server.url}/v2/models/${model}/infer`;
 
+/** The HTTP floor loaded with a workload's own body (without Hearth's key): what receiving it and answering costs. */
+const floorContender = (env: BenchEnv, model: string, connections: number, request: HttpRequestSpec) =>
+  httpContender(env.load, { id: 'floor', label: 'HTTP floor (constant), same body', url: inferUrl(env.floor, model), connections, serverPid: env.floor.pid, request });
+
 async function findLimit(env: BenchEnv, model: string, input: string, rowShape: number[], connections: number) {
   env.log(`  finding the limit (${model}: batch sizes up to ${connections}, sessions and threads)…`);
   const trials = await runLimit({
@@ -55,9 +59,10 @@ export async function classifierWorkload(env: BenchEnv): Promise<WorkloadResult>
   const connections = 32;
   const x: FloatInput = { name: 'x', shape: [1, 3, 48, 192], values: sampleValues(3 * 48 * 192) };
   const limit = await findLimit(env, CLASSIFIER_FILE, 'x', [3, 48, 192], connections);
+  const body = binaryInferRequest([x], ['softmax_0.tmp_0']);
   const hearth = httpContender(env.load, {
     id: 'hearth', label: 'Hearth, binary tensors', url: inferUrl(env.hearth, 'cls'), connections, serverPid: env.hearth.pid,
-    request: withApiKey(binaryInferRequest([x], ['softmax_0.tmp_0']), env.hearthKey),
+    request: withApiKey(body, env.hearthKey),
   });
   const sweep = await sweepSettings(env.hearth, 'cls', env.versions.cls, distinct([
     candidate('batch ≤16, 1 instance', { maxBatchSize: 16 }),
@@ -70,6 +75,7 @@ export async function classifierWorkload(env: BenchEnv): Promise<WorkloadResult>
     limitContender({ model: CLASSIFIER_FILE, input: 'x', rowShape: [3, 48, 192] }, limit.best),
     hearth,
     httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'cls'), connections, serverPid: env.naive.pid, request: jsonInferRequest([x]) }),
+    floorContender(env, 'cls', connections, body),
   ];
   const results = await measureRounds(contenders, { ...env.opts, log: env.log });
   return {
@@ -89,9 +95,10 @@ export async function mlpWorkload(env: BenchEnv, mlpFile: string): Promise<Workl
   const input: FloatInput = { name: 'input', shape: [1, 784], values: sampleValues(784) };
   const limit = await findLimit(env, mlpFile, 'input', [784], connections);
   const url = inferUrl(env.hearth, 'mlp');
+  const body = binaryInferRequest([input], ['logits']);
   const binary = httpContender(env.load, {
     id: 'hearth-binary', label: 'Hearth, binary tensors', url, connections, serverPid: env.hearth.pid,
-    request: withApiKey(binaryInferRequest([input], ['logits']), env.hearthKey),
+    request: withApiKey(body, env.hearthKey),
   });
   const sweep = await sweepSettings(env.hearth, 'mlp', env.versions.mlp, distinct([
     candidate('batch ≤64, 1 instance', { maxBatchSize: 64 }),
@@ -104,6 +111,7 @@ export async function mlpWorkload(env: BenchEnv, mlpFile: string): Promise<Workl
     binary,
     httpContender(env.load, { id: 'hearth-json', label: 'Hearth, JSON', url, connections, serverPid: env.hearth.pid, request: withApiKey(jsonInferRequest([input]), env.hearthKey) }),
     httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'mlp'), connections, serverPid: env.naive.pid, request: jsonInferRequest([input]) }),
+    floorContender(env, 'mlp', connections, body),
   ];
   const results = await measureRounds(contenders, { ...env.opts, log: env.log });
   return {
@@ -113,6 +121,7 @@ export async function mlpWorkload(env: BenchEnv, mlpFile: string): Promise<Workl
       { label: 'Hearth binary / naive JSON', numerator: 'hearth-binary', denominator: 'naive' },
       { label: 'Hearth JSON / naive JSON', numerator: 'hearth-json', denominator: 'naive' },
       { label: 'Hearth binary / limit', numerator: 'hearth-binary', denominator: 'limit' },
+      { label: 'HTTP floor, binary / naive JSON', numerator: 'floor', denominator: 'naive' },
     ]),
     sweep: sweep.entries, chosenSettings: sweep.best, limit,
     notes: [`Hearth settings: ${sweep.best.label}`, sweepNote(sweep.entries), `limit: batch ${limit.best.batch}, ${limit.best.sessions} session(s) × ${limit.best.threads} thread(s); its rate is rows/s, its latency one run() of the batch`],
@@ -124,13 +133,17 @@ export async function smallMlpWorkload(env: BenchEnv): Promise<WorkloadResult> {
   const connections = 64;
   const input: FloatInput = { name: 'input', shape: [1, 6], values: sampleValues(6) };
   const results = await measureRounds([
+    floorContender(env, 'small', connections, jsonInferRequest([input])),
     httpContender(env.load, { id: 'hearth', label: 'Hearth, JSON', url: inferUrl(env.hearth, 'small'), connections, serverPid: env.hearth.pid, request: withApiKey(jsonInferRequest([input]), env.hearthKey) }),
     httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'small'), connections, serverPid: env.naive.pid, request: jsonInferRequest([input]) }),
   ], { ...env.opts, log: env.log });
   return {
     name: 'small', title: `MLP 6-16-4, [1,6] FP32 JSON, ${connections} connections`, connections,
     contenders: results,
-    ratios: ratiosOf(results, [{ label: 'Hearth / naive', numerator: 'hearth', denominator: 'naive' }]),
+    ratios: ratiosOf(results, [
+      { label: 'Hearth / naive', numerator: 'hearth', denominator: 'naive' },
+      { label: 'HTTP floor / naive', numerator: 'floor', denominator: 'naive' },
+    ]),
     notes: ['Hearth with the default settings a registered model gets'],
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateAims } from '../../bench/aims.js';
+import { cpuCeilingOf, evaluateAims } from '../../bench/aims.js';
 import { summarize, ratiosOf } from '../../bench/measure.js';
 import { growthOf, peakGrowthOf } from '../../bench/memory.js';
 import { analyzeSwitches, type Probe, type Switch } from '../../bench/rollback.js';
@@ -47,6 +47,38 @@ describe('evaluateAims', () => {
     expect(byAim['no failed or stale request during rollbacks']).toBeNull();
     expect(byAim['every measured request answered 2xx']).toBe(true);
     expect(aims.find((a) => a.aim.startsWith('classifier ≥ 85%'))?.measured).toBe('0.90×');
+  });
+});
+
+describe('ceilings', () => {
+  const withCpu = (rps: number, serverCores: number, loadCores?: number) => ({
+    ...m(rps),
+    cpu: {
+      wallS: 5, machineIdle: 0, machineBusyCores: 2, ...(loadCores === undefined ? {} : { loadCores }),
+      server: { cores: serverCores, mainCores: 0, otherCores: serverCores, busiestOtherCores: 0, threads: 3 },
+    },
+  });
+  const workload = (name: string, contenders: WorkloadResult['contenders']): WorkloadResult => ({ name, title: name, connections: 32, contenders, notes: [], ratios: [] });
+
+  it('bounds the classifier by the CPU the limit spends per row plus what receiving a request costs', () => {
+    // Limit: 1,000 rows/s on 2 cores, so 2 ms of CPU a row. Floor: 5,000 req/s for 0.5 + 0.5 cores,
+    // so 0.2 ms a request. Two cores then serve at most 2 / 2.2 ms = 909 req/s: 0.909 of the limit.
+    const w = workload('classifier', [summarize('limit', 'l', [withCpu(1000, 2)]), summarize('floor', 'f', [withCpu(5000, 0.5, 0.5)])]);
+    expect(cpuCeilingOf(w, 2)).toBeCloseTo(2 / 0.0022 / 1000, 10);
+    // Without the load generator's figure there is no bound to give.
+    expect(cpuCeilingOf(workload('classifier', [summarize('limit', 'l', [withCpu(1000, 2)]), summarize('floor', 'f', [withCpu(5000, 0.5)])]), 2)).toBeUndefined();
+  });
+
+  it('shows the HTTP floor against the baseline of an aim, per round, and the classifier\'s bound', () => {
+    const aims = evaluateAims({
+      workloads: [
+        workload('mlp', [summarize('hearth-binary', 'h', [m(300), m(320)]), summarize('naive', 'n', [m(100), m(100)]), summarize('floor', 'f', [m(350), m(330)])]),
+        workload('classifier', [summarize('limit', 'l', [withCpu(1000, 2)]), summarize('hearth', 'h', [m(800)]), summarize('floor', 'f', [withCpu(5000, 0.5, 0.5)])]),
+      ],
+    }, 2);
+    expect(aims.find((a) => a.aim.startsWith('MLP, binary'))?.ceiling).toBe('HTTP floor 3.40×');
+    expect(aims.find((a) => a.aim.startsWith('classifier'))?.ceiling).toBe('CPU bound 0.91×');
+    expect(aims.find((a) => a.aim.startsWith('small MLP'))?.ceiling).toBeUndefined();
   });
 });
 
