@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { KeyObject } from 'node:crypto';
 import { lastFileCheckpoint } from './checkpoint-file.js';
 
@@ -30,24 +30,36 @@ interface StateRow {
   baseHash: string;
 }
 
+/** The two statements anchorProblem runs, prepared once per connection: the log thread checks before every commit. */
+const statements = new WeakMap<Database, { state: Statement; hash: Statement }>();
+
+function statementsOf(db: Database): { state: Statement; hash: Statement } {
+  let s = statements.get(db);
+  if (!s) {
+    s = {
+      state: db.prepare('SELECT head_seq AS headSeq, base_seq AS baseSeq, base_hash AS baseHash FROM chain_state WHERE id = 1'),
+      hash: db.prepare('SELECT hash FROM records WHERE seq = ?').pluck(),
+    };
+    statements.set(db, s);
+  }
+  return s;
+}
+
 /** Why the database's chain no longer holds `anchor` (a checkpoint signed earlier), or null when it does. */
 export function anchorProblem(db: Database, anchor: Anchor): string | null {
-  const state = db
-    .prepare('SELECT head_seq AS headSeq, base_seq AS baseSeq, base_hash AS baseHash FROM chain_state WHERE id = 1')
-    .get() as StateRow;
-  const signedAt = new Date(anchor.time).toISOString();
+  const { state: selectState, hash: selectHash } = statementsOf(db);
+  const state = selectState.get() as StateRow;
   if (anchor.seq > state.headSeq) {
+    const signedAt = new Date(anchor.time).toISOString();
     return `the chain ends at seq ${state.headSeq}, but record seq ${anchor.seq} was signed at ${signedAt}: records were removed from its end`;
   }
   // Retention removed it: what remains chains from base_hash, which the export states.
   if (anchor.seq < state.baseSeq) return null;
-  const stored =
-    anchor.seq === state.baseSeq
-      ? state.baseHash
-      : (db.prepare('SELECT hash FROM records WHERE seq = ?').pluck().get(anchor.seq) as string | undefined);
+  const stored = anchor.seq === state.baseSeq ? state.baseHash : (selectHash.get(anchor.seq) as string | undefined);
+  if (stored === anchor.hash) return null;
+  const signedAt = new Date(anchor.time).toISOString();
   if (stored === undefined) return `record seq ${anchor.seq}, signed at ${signedAt}, is missing`;
-  if (stored !== anchor.hash) return `record seq ${anchor.seq} differs from what was signed at ${signedAt}: history was rewritten`;
-  return null;
+  return `record seq ${anchor.seq} differs from what was signed at ${signedAt}: history was rewritten`;
 }
 
 /** The newest checkpoint in the database signed by one of `keys`, or null. */
