@@ -5,7 +5,8 @@ import { assertChainHolds, AuditChainRefused, fileAnchor, lastDbCheckpoint, type
 import { SELECT_HEAD, UPDATE_HEAD, type HeadRow } from './chain-state.js';
 import type { JournalEntry } from './journal.js';
 import { registerSigningKey, trustedKeys } from './key-history.js';
-import { adminFields, hashNumbered, inferenceFields, RECORD_COLUMNS, RECORD_FIELD_NAMES, type NewRecord } from './record.js';
+import { adminFields, hashNumbered, inferenceFields, type NewRecord } from './record.js';
+import { recordInserts } from './record-insert.js';
 import type { SigningKey } from './signing.js';
 import type { AdminAction, InferenceRecord } from './types.js';
 import { errorMessage } from '../base/message.js';
@@ -66,21 +67,6 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-// Positional parameters: binding 20 named ones from an object costs about as much as the insert itself.
-const RECORD_ROW = `(${RECORD_FIELD_NAMES.map(() => '?').join(', ')}, ?, ?)`;
-const INSERT_RECORDS = `INSERT INTO records (${Object.values(RECORD_COLUMNS).join(', ')}, prev_hash, hash) VALUES `;
-/**
- * Rows per multi-row INSERT: one statement step per ROWS_PER_INSERT records instead of one each
- * (measured in the log thread: 9 µs a record one by one, 6 µs eight at a time).
- */
-const ROWS_PER_INSERT = 8;
-
-/** Appends `fields` numbered `seq`, then the two hashes, to `values` (in the column order of INSERT_RECORDS). */
-function pushValues(values: (string | number | null)[], fields: NewRecord, seq: number, prevHash: string, hash: string): void {
-  for (const name of RECORD_FIELD_NAMES) values.push(name === 'seq' ? seq : fields[name]);
-  values.push(prevHash, hash);
-}
-
 /** Defaults shared by the in-process log and the worker-thread log. */
 export const USAGE_LOG_DEFAULTS = { maxBatch: 256, maxDelayMs: 2, checkpointEvery: 1000, checkpointMs: 60_000 } as const;
 
@@ -117,8 +103,7 @@ export function createUsageLog(
 
   const selectHead = db.prepare(SELECT_HEAD);
   const updateHead = db.prepare(UPDATE_HEAD);
-  const insertRecord = db.prepare(INSERT_RECORDS + RECORD_ROW);
-  const insertRecords = db.prepare(INSERT_RECORDS + Array<string>(ROWS_PER_INSERT).fill(RECORD_ROW).join(', '));
+  const recordRows = recordInserts(db);
   const insertCheckpoint = prepareInsertCheckpoint(db);
   const updateJournalSeq = db.prepare('UPDATE chain_state SET journal_seq = ? WHERE id = 1 AND journal_seq < ?');
   const selectJournalSeq = db.prepare('SELECT journal_seq FROM chain_state WHERE id = 1').pluck();
@@ -165,9 +150,7 @@ export function createUsageLog(
     let journaled = 0;
     const signed: FileCheckpoint[] = [];
     let lastSigned = signedSeq;
-    /** Rows hashed and not inserted yet: they go in ROWS_PER_INSERT at a time. */
-    let values: (string | number | null)[] = [];
-    let rows = 0;
+    const rows = recordRows();
     for (const item of batch) {
       if (item.j !== undefined) {
         if (item.j <= committedJ) {
@@ -178,12 +161,7 @@ export function createUsageLog(
       }
       seq += 1;
       const hash = hashNumbered(prevHash, item.fields, seq);
-      pushValues(values, item.fields, seq, prevHash, hash);
-      if (++rows === ROWS_PER_INSERT) {
-        insertRecords.run(values);
-        values = [];
-        rows = 0;
-      }
+      rows.add(item.fields, seq, prevHash, hash);
       seqs.push(seq);
       prevHash = hash;
       // Exactly every checkpointEvery records, mid-batch too: the bundle header promises it.
@@ -194,8 +172,7 @@ export function createUsageLog(
         lastSigned = seq;
       }
     }
-    const width = RECORD_FIELD_NAMES.length + 2;
-    for (let row = 0; row < rows; row++) insertRecord.run(values.slice(row * width, (row + 1) * width));
+    rows.finish();
     updateHead.run(seq, prevHash);
     if (journaled > 0) updateJournalSeq.run(journaled, journaled);
     return { seqs, signed };
