@@ -95,10 +95,12 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
     const { registry, models, config } = app.hearth;
     // Only the /infer routes write usage records and feed the inference metrics.
     const usage = usageOnSend(app);
-    // Whether a request is alone: no other inference request in progress, and none other arrived
-    // in this turn of the event loop or the one before (under load, the sockets ready in one turn
-    // hold many requests). A request alone may run on this thread (runtime/inline.ts) and write
-    // its usage record at once; the others go to the workers and the batcher, and share writes.
+    // Whether a request is alone: none other in progress, and none other arrived in this turn of
+    // the event loop or in the last turn with arrivals (under load, one turn's sockets hold many).
+    // A request alone may run on this thread (runtime/inline.ts) and write its usage record at
+    // once; the others go to the batcher and share writes. Rolling the count over in quiet turns
+    // too took one more setImmediate per request: an extra loop turn (epoll_wait) for each
+    // sequential request, to spare the first request after a burst a trip through the batcher.
     let inProgress = 0;
     let arrivals = 0;
     let arrivalsBefore = 0;
@@ -106,8 +108,7 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
     const nextTurn = () => {
       arrivalsBefore = arrivals;
       arrivals = 0;
-      // Once more after a busy turn, so a quiet turn brings the count back to 0.
-      turnReset = arrivalsBefore > 0 ? setImmediate(nextTurn) : null;
+      turnReset = null;
     };
     const finished = (request: FastifyRequest) => {
       if (request.inference?.counted) {
