@@ -28,20 +28,16 @@ const LINE_FIELDS = RECORD_FIELD_NAMES.filter((name) => name !== 'seq') as (keyo
 
 /**
  * An entry as one line of JSON: `[j, kind, time, requestId, …]` in LINE_FIELDS order. Positional
- * rather than an object with names: 128 bytes instead of 298 for an inference record, written in
- * about half the time on the HTTP thread and parsed in half the time in the log thread. Values are
- * as the record holds them (validated strings, integers, null), so each is written as
- * JSON.stringify would write it.
+ * rather than an object with names: 128 bytes instead of 298 for an inference record, and written
+ * by JSON.stringify as one array (values exactly as before: the record's validated strings,
+ * integers and nulls). Measured with 25 records a turn, joined and copied into a Buffer as the
+ * journal writes them: 0.94 µs a record, against 2.0 µs for the object and 1.9 µs for a line built
+ * by concatenating the values one by one.
  */
 export function journalLine(j: number, r: NewRecord): string {
-  let line = `[${j}`;
-  for (const name of LINE_FIELDS) {
-    const value = r[name];
-    if (value === null || value === undefined) line += ',null';
-    else if (typeof value === 'number') line += `,${Number.isFinite(value) ? value : 'null'}`;
-    else line += `,${JSON.stringify(value)}`;
-  }
-  return `${line}]\n`;
+  const values: unknown[] = [j];
+  for (const name of LINE_FIELDS) values.push(r[name]);
+  return `${JSON.stringify(values)}\n`;
 }
 
 /** A parsed line as an entry: a positional line, or `{"j":…,"r":{…}}` as versions before it wrote. */
