@@ -114,8 +114,12 @@ export class RolloutGuard {
     this.stop(w, 'superseded', reason);
   }
 
-  /** Forgets the model's watch: the model was deleted (its stored row went with it). */
+  /**
+   * Forgets the model's watch and its guard: the model was deleted (its stored watch went with it).
+   * A guard left behind would arm itself for the next model uploaded under the same name.
+   */
   forget(model: string): void {
+    this.deps.db.prepare('DELETE FROM settings WHERE key = ?').run(settingsKey(model));
     const w = this.watches.get(model);
     if (!w) return;
     this.clearTimers(w);

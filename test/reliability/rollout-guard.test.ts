@@ -116,4 +116,17 @@ describe('guarded rollouts', () => {
     expect(removed.body.removed).toBe(true);
     expect((await guardOf('manual')).guard).toBeNull();
   });
+
+  it('forgets the guard of a deleted model: a new model of the same name starts without one', async () => {
+    await register(s, 'reused', gatherModel({ tableSize: 4, scale: 1 }));
+    expect((await setGuard('reused', { errorRate: 0.1, minRequests: 1, windowSeconds: 120 })).status).toBe(200);
+    expect((await json(s.admin('/admin/v1/models/reused', { method: 'DELETE' }))).status).toBe(200);
+
+    // Someone else's model under the old name: a guard it never asked for would roll its promotions back.
+    await register(s, 'reused', gatherModel({ tableSize: 2, scale: 5 }));
+    await register(s, 'reused', gatherModel({ tableSize: 2, scale: 7 }));
+    expect((await promote(s, 'reused', 1)).status).toBe(200);
+    expect((await guardOf('reused')).guard).toBeNull();
+    expect((await promote(s, 'reused', 2)).body.guard).toBeNull();
+  });
 });
