@@ -122,8 +122,8 @@ describe('the usage journal', () => {
   it('reads back every record as it was journaled, whatever its text holds', () => {
     const text = fc.oneof(fc.constant(null), fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('"', '\\', '\n', '\u2028', '\u0000', 'é\u{1F600}'));
     const count = fc.oneof(fc.constant(null), fc.integer(), fc.maxSafeInteger(), fc.constant(-0));
-    fc.assert(fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), text, text, text, text, count, count, (j, requestId, client, model, reason, latencyUs, bytesIn) => {
-      const r = inferenceFields({ ...sampleRecord(1), requestId, client, model, reason, latencyUs, bytesIn: bytesIn ?? 0 }, 1_700_000_000_000);
+    fc.assert(fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), text, text, text, text, count, count, (j, requestId, client, model, reason, batchSize, latencyUs) => {
+      const r = inferenceFields({ ...sampleRecord(1), requestId, client, model, reason, batchSize, latencyUs: latencyUs ?? 0 }, 1_700_000_000_000);
       const line = journalLine(j, r);
       expect(line.endsWith('\n')).toBe(true);
       expect(line.slice(0, -1)).not.toContain('\n');
