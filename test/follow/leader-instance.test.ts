@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlp } from '../../scripts/onnx-builder.js';
 import { json, startTestServer, type TestServer } from '../helpers/server.js';
@@ -52,7 +53,10 @@ describe('a follower records its leader\'s instance id and stops mirroring when 
 
   it('another server answering at the leader\'s address (with the key accepted) is not mirrored until the operator confirms', async () => {
     const keys = leader.services.keys.exportHashed();
+    // The restarted leader kept the first one's data directory, so its stop() would not remove it.
+    const kept = leader.dataDir;
     await leader.close();
+    await rm(kept, { recursive: true, force: true });
     // A different data directory behind the same address: a restore gone wrong, or someone posing as the leader.
     leader = await startTestServer({ demoModels: false, port });
     leader.services.keys.mirror(keys);

@@ -17,7 +17,14 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(overrides: Partial<Config> = {}, keepDataDir?: string, hooks?: ServiceHooks): Promise<TestServer> {
   const dataDir = keepDataDir ?? await mkdtemp(path.join(os.tmpdir(), 'hearth-test-'));
   const config = resolveConfig({ port: 0, dataDir, logLevel: 'silent', workers: 1, ...overrides }, {});
-  const server = await startServer(config, { logger: false, hooks });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, { logger: false, hooks });
+  } catch (error) {
+    // A server the test expects to refuse to start leaves no data directory behind.
+    if (!keepDataDir) await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const token = server.services.adminToken;
   return {
     ...server,
