@@ -38,7 +38,7 @@ export function selectField(field: keyof RecordFields): string {
 export const RECORD_SELECT = RECORD_FIELD_NAMES.map(selectField).join(', ');
 
 const SORTED_FIELD_NAMES = [...RECORD_FIELD_NAMES].sort();
-/** What comes before each sorted field's value: `{"name":` for the first, `,"name":` after. */
+/** Each sorted field's key as canonicalFields writes it before the value (`"name":`); the comma between fields is added there. */
 const KEY_PREFIXES = SORTED_FIELD_NAMES.map((name) => `"${name}":`);
 
 /** A value as JSON.stringify writes it inside an object; undefined where it leaves the key out. */
