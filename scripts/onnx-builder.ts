@@ -365,3 +365,18 @@ export function bagOfWordsModel(table: readonly (readonly number[])[]): Uint8Arr
     ],
   });
 }
+
+/**
+ * size INT64 [1] -> total FP32 [1]: the sum of `size` zeros, made at run time (ConstantOfShape,
+ * ReduceSum). Its run takes as long as the request asks: microseconds for the all-zero warm-up
+ * input, milliseconds for a size in the millions. For tests of what a server does with a model
+ * whose runs turn slow after it was measured fast.
+ */
+export function sizedWorkModel(): Uint8Array {
+  return model({
+    name: 'sized-work',
+    inputs: [valueInfo('size', ElemType.INT64, [1])],
+    outputs: [valueInfo('total', ElemType.FLOAT, [1])],
+    nodes: [node('ConstantOfShape', ['size'], ['zeros']), node('ReduceSum', ['zeros'], ['total'], [intAttr('keepdims', 1)])],
+  });
+}

@@ -29,8 +29,11 @@ import { errorMessage } from '../base/message.js';
  *   at most `maxRunUs` (config `inlineMaxUs`, default 100; 0 turns inlining off);
  * - a request runs inline only while its version is idle and its inputs hold at most
  *   INLINE_MAX_ELEMENT_FACTOR times the elements of the warm-up request (batch 1);
- * - INLINE_DEMOTE_STREAK inline runs in a row slower than INLINE_DEMOTE_US turn inlining off for
- *   that version (one slow run is the scheduler or the garbage collector, not the model).
+ * - INLINE_DEMOTE_STREAK inline runs in a row slower than INLINE_DEMOTE_FACTOR times `maxRunUs`
+ *   (2 ms at the default) turn inlining off for that version (one slow run is the scheduler or the
+ *   garbage collector, not the model). Relative to the limit, not fixed: a run is timed by the wall
+ *   clock, so on a loaded machine a preempted thread can read milliseconds, and a site that allows
+ *   longer runs on the HTTP thread must not lose them to three such readings.
  *
  * Batches under load. When requests overlap, the scheduler joins them into batches as before; for
  * a version whose first dimension is a batch dimension, a batch of up to `maxRows` rows runs here
@@ -49,7 +52,7 @@ export const INLINE_PROBE_RUNS = 32;
 /** onnxruntime's first runs of a session on a thread take 2–40× longer; they are not timed. */
 export const INLINE_UNTIMED_RUNS = 24;
 export const INLINE_MAX_ELEMENT_FACTOR = 16;
-export const INLINE_DEMOTE_US = 2000;
+export const INLINE_DEMOTE_FACTOR = 20;
 /**
  * The probe must not block the HTTP thread for long on a model nowhere near the limit, yet a cold
  * run is slow (the demo model's first: 1.0–1.3 ms against 10–30 µs warm; 7.5 ms in a worker while
@@ -122,6 +125,8 @@ export class InlineSession implements InlineRunner {
     private readonly knownGood: readonly Tensor[],
     /** Most rows of a joined batch that run here (0: single requests only). */
     readonly maxRows: number,
+    /** A run slower than this, in µs, counts towards demotion. */
+    private readonly demoteUs: number,
   ) {
     this.fetches = Object.fromEntries(outputNames.map((n) => [n, null]));
   }
@@ -153,7 +158,7 @@ export class InlineSession implements InlineRunner {
       const median = times[times.length >> 1];
       if (median <= maxRunUs) {
         const maxRows = batchable ? batchRows(session, fetches, warmup, median, maxRunUs) : 0;
-        return new InlineSession(session, outputNames, elementsOf(warmup) * INLINE_MAX_ELEMENT_FACTOR, median, warmup, maxRows);
+        return new InlineSession(session, outputNames, elementsOf(warmup) * INLINE_MAX_ELEMENT_FACTOR, median, warmup, maxRows, INLINE_DEMOTE_FACTOR * maxRunUs);
       }
     } catch {
       // A model that rejects the zero warm-up input, or is far too slow, stays in the workers.
@@ -174,7 +179,7 @@ export class InlineSession implements InlineRunner {
     const started = process.hrtime.bigint();
     const result = this.session.run(feedsOf(inputs), this.fetches, {});
     const computeNs = Number(process.hrtime.bigint() - started);
-    if (computeNs <= INLINE_DEMOTE_US * 1000) this.slowStreak = 0;
+    if (computeNs <= this.demoteUs * 1000) this.slowStreak = 0;
     else if (++this.slowStreak >= INLINE_DEMOTE_STREAK) this.demoted = true;
     const outputs: Tensor[] = [];
     for (const name of this.outputNames) {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoReference, expectClose } from '../../helpers/reference.js';
-import { gatherModel } from '../../../scripts/onnx-builder.js';
+import { gatherModel, sizedWorkModel } from '../../../scripts/onnx-builder.js';
 import { json, post, startTestServer, upload, type TestServer } from '../../helpers/server.js';
 import { gatherInput } from '../../reliability/helpers.js';
 
@@ -94,6 +94,41 @@ describe('tiny models on the HTTP thread', () => {
     const meta = await json<{ parameters: { inline_run_us: number | null } }>(fetch(`${s.url}/v2/models/iris`));
     expect(meta.body.parameters.inline_run_us).toBeGreaterThan(0);
     expect(meta.body.parameters.inline_run_us).toBeLessThanOrEqual(INLINE.inlineMaxUs);
+  });
+
+  /**
+   * The sized-work model runs in microseconds for the warm-up input and for millions of elements in
+   * milliseconds (16M: 5–6 ms here). Requests one at a time, so each is alone and may run inline.
+   */
+  async function sizedWork(server: TestServer, sizes: number[]): Promise<{ worker: number; inlineUs: number | null }> {
+    const stats = async () => (await json<Stats>(fetch(`${server.url}/v2/models/work/versions/1/stats`))).body.model_stats[0];
+    const before = (await stats()).inference_stats.compute_input.count;
+    for (const size of sizes) {
+      const r = await json<{ outputs: { data: number[] }[] }>(post(`${server.url}/v2/models/work/infer`, {
+        inputs: [{ name: 'size', shape: [1], datatype: 'INT64', data: [size] }],
+      }));
+      expect(r.status).toBe(200);
+      expect(r.body.outputs[0].data).toEqual([0]);
+    }
+    const meta = await json<{ parameters: { inline_run_us: number | null } }>(fetch(`${server.url}/v2/models/work`));
+    return { worker: (await stats()).inference_stats.compute_input.count - before, inlineUs: meta.body.parameters.inline_run_us };
+  }
+
+  it('turns a version off the HTTP thread after three runs in a row twenty times past its limit', async () => {
+    s = await startTestServer({ inlineMaxUs: 300 });
+    expect((await upload(s, 'work', sizedWorkModel())).status).toBe(201);
+    expect(await sizedWork(s, [1])).toMatchObject({ worker: 0 });
+    // 40M elements: a run of 12 ms or more, past 20 × 300 µs however fast the machine.
+    expect(await sizedWork(s, [40e6, 40e6, 40e6, 1])).toEqual({ worker: 1, inlineUs: null });
+  });
+
+  it('keeps a version on the HTTP thread through runs slower than 2 ms but within twenty times its limit', async () => {
+    // With a fixed 2 ms, three such runs turned a site's 2 ms limit off for good.
+    s = await startTestServer(INLINE);
+    expect((await upload(s, 'work', sizedWorkModel())).status).toBe(201);
+    const after = await sizedWork(s, [1, 16e6, 16e6, 16e6, 1]);
+    expect(after.worker).toBe(0);
+    expect(after.inlineUs).toBeGreaterThan(0);
   });
 
   it('runs requests that overlap in joined batches on the HTTP thread, each answered with its own rows', async () => {
