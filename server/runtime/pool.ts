@@ -40,7 +40,8 @@ export class InferenceWorker {
   }
 
   private spawn(): Worker {
-    const w = new Worker(workerScript(), { name: `hearth-infer-${this.index}` });
+    const name = `hearth-infer-${this.index}`;
+    const w = new Worker(workerScript(), { name, workerData: { threadName: name } });
     w.on('message', (msg: WorkerResponse) => {
       const p = this.pending.get(msg.id);
       if (!p) return;

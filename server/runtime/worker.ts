@@ -1,11 +1,13 @@
 // An inference worker thread: owns onnxruntime sessions, because session.run() blocks its thread.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { LoadResult, RunResult, WireTensor, WireValueMetadata, WorkerRequest, WorkerResponse } from './messages.js';
 import { errorMessage } from '../base/message.js';
+import { nameThisThread } from '../base/thread-name.js';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
+nameThisThread((workerData as { threadName?: string } | null)?.threadName ?? 'hearth-infer');
 const sessions = new Map<string, ort.InferenceSession>();
 
 function describe(list: readonly ort.InferenceSession.ValueMetadata[]): WireValueMetadata[] {

@@ -7,10 +7,12 @@ import { createUsageLog } from './log.js';
 import { committedRuns, type FromLogThread, type LogThreadData, type ToLogThread } from './log-messages.js';
 import { signingKeyFrom } from './signing.js';
 import { errorMessage } from '../base/message.js';
+import { nameThisThread } from '../base/thread-name.js';
 
 // The body of createUsageLogWorker's thread: the in-process log, on its own connection.
 if (!parentPort) throw new Error('log-thread.js runs only as a worker thread (see log-worker.ts)');
 const port = parentPort;
+nameThisThread('hearth-usage');
 const data = workerData as LogThreadData;
 
 // `timeout` is SQLite's busy_timeout: the main connection's writers (exports, pruning, the registry)
