@@ -16,6 +16,9 @@ export interface ServerCpu {
   otherCores: number;
   /** The busiest single other thread; near 1.00 means one thread was the bottleneck. */
   busiestOtherCores: number;
+  /** Of the others, Hearth's inference workers (with onnxruntime's threads) and its usage-log thread, by name; 0 for the baselines. */
+  inferenceCores: number;
+  usageLogCores: number;
   threads: number;
 }
 
@@ -48,7 +51,8 @@ export function runCpuOf(before: CpuSnapshot, after: CpuSnapshot, wallS: number,
   if (before.server && after.server) {
     const d = diffProcessTicks(before.server, after.server, ticksPerS);
     out.server = {
-      cores: cores(d.totalS), mainCores: cores(d.mainS), otherCores: cores(d.otherS), busiestOtherCores: cores(d.busiestOtherS), threads: d.threads,
+      cores: cores(d.totalS), mainCores: cores(d.mainS), otherCores: cores(d.otherS), busiestOtherCores: cores(d.busiestOtherS),
+      inferenceCores: cores(d.inferenceS), usageLogCores: cores(d.usageLogS), threads: d.threads,
     };
   }
   if (before.load && after.load) out.loadCores = cores(diffProcessTicks(before.load, after.load, ticksPerS).totalS);
@@ -100,6 +104,8 @@ export interface CpuSummary {
   serverMainCores?: number;
   serverOtherCores?: number;
   serverBusiestOtherCores?: number;
+  serverInferenceCores?: number;
+  serverUsageLogCores?: number;
   loadCores?: number;
   machineIdle: number;
   machineBusyCores: number;
@@ -118,6 +124,8 @@ export function summarizeCpu(runs: readonly (RunCpu | undefined)[]): CpuSummary 
     serverMainCores: med((r) => r.server?.mainCores),
     serverOtherCores: med((r) => r.server?.otherCores),
     serverBusiestOtherCores: med((r) => r.server?.busiestOtherCores),
+    serverInferenceCores: med((r) => r.server?.inferenceCores),
+    serverUsageLogCores: med((r) => r.server?.usageLogCores),
     loadCores: med((r) => r.loadCores),
     machineIdle: med((r) => r.machineIdle) ?? Number.NaN,
     machineBusyCores: med((r) => r.machineBusyCores) ?? Number.NaN,

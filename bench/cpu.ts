@@ -23,6 +23,19 @@ export function parseStatTicks(line: string): number {
   return utime + stime;
 }
 
+/** The thread's name (field 2, between the first '(' and the last ')'), as `ps -L` shows it. */
+export function parseStatName(line: string): string {
+  const open = line.indexOf('(');
+  const close = line.lastIndexOf(')');
+  return open >= 0 && close > open ? line.slice(open + 1, close) : '';
+}
+
+/**
+ * Hearth's named threads (server/base/thread-name.ts), by the prefix of their names: onnxruntime's
+ * threads take the name of the inference worker that started them.
+ */
+export const THREAD_ROLES = { inference: 'hearth-infer', usageLog: 'hearth-usage' } as const;
+
 /** The machine's CPU time, all cores together, from the "cpu" line of /proc/stat, in clock ticks. */
 export interface MachineTicks {
   /** idle + iowait. */
@@ -45,6 +58,8 @@ export interface ProcessTicks {
   total: number;
   /** Ticks by thread id; the main thread's id is the pid. */
   threads: ReadonlyMap<number, number>;
+  /** Names by thread id, where read. */
+  names?: ReadonlyMap<number, string>;
 }
 
 /** CPU seconds one process used between two snapshots. */
@@ -57,6 +72,9 @@ export interface ProcessCpu {
   otherS: number;
   /** The most one other thread used, of those alive at the end. */
   busiestOtherS: number;
+  /** Threads alive at the end named for Hearth's inference (THREAD_ROLES), and for its usage log. */
+  inferenceS: number;
+  usageLogS: number;
   /** Threads alive at the end. */
   threads: number;
   /** Threads in the second snapshot and not the first, and the reverse. */
@@ -75,10 +93,16 @@ export function diffProcessTicks(before: ProcessTicks, after: ProcessTicks, tick
   const totalTicks = Math.max(0, after.total - before.total);
   let busiest = 0;
   let started = 0;
+  const role = { inference: 0, usageLog: 0 };
   for (const [tid, ticks] of after.threads) {
     const was = before.threads.get(tid);
     if (was === undefined) started++;
-    if (tid !== after.pid) busiest = Math.max(busiest, ticks - (was ?? 0));
+    if (tid === after.pid) continue;
+    const used = ticks - (was ?? 0);
+    busiest = Math.max(busiest, used);
+    const name = after.names?.get(tid) ?? '';
+    if (name.startsWith(THREAD_ROLES.inference)) role.inference += used;
+    else if (name.startsWith(THREAD_ROLES.usageLog)) role.usageLog += used;
   }
   let ended = 0;
   for (const tid of before.threads.keys()) if (!after.threads.has(tid)) ended++;
@@ -89,6 +113,8 @@ export function diffProcessTicks(before: ProcessTicks, after: ProcessTicks, tick
     // the others never below zero, and no one thread above all of them.
     otherS: Math.max(0, totalTicks - mainTicks) / ticksPerS,
     busiestOtherS: Math.min(busiest, Math.max(0, totalTicks - mainTicks)) / ticksPerS,
+    inferenceS: role.inference / ticksPerS,
+    usageLogS: role.usageLog / ticksPerS,
     threads: after.threads.size,
     threadsStarted: started,
     threadsEnded: ended,
@@ -120,15 +146,18 @@ export function clockTicksPerSecond(): number {
 /** A snapshot of one process from /proc/PID/task/ and /proc/PID/stat; throws if the process is gone. */
 export function readProcessTicks(pid: number): ProcessTicks {
   const threads = new Map<number, number>();
+  const names = new Map<number, string>();
   for (const name of readdirSync(`/proc/${pid}/task`)) {
     try {
-      threads.set(Number(name), parseStatTicks(readFileSync(`/proc/${pid}/task/${name}/stat`, 'utf8')));
+      const line = readFileSync(`/proc/${pid}/task/${name}/stat`, 'utf8');
+      threads.set(Number(name), parseStatTicks(line));
+      names.set(Number(name), parseStatName(line));
     } catch {
       // the thread ended between the listing and the read
     }
   }
   // Read after the threads, so the total is never behind them.
-  return { pid, total: parseStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')), threads };
+  return { pid, total: parseStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')), threads, names };
 }
 
 export function readMachineTicks(): MachineTicks {

@@ -44,6 +44,7 @@ export function renderWorkload(w: WorkloadResult): string {
  * Where the CPU went during each contender's runs, medians over rounds, in cores: the server
  * (its main thread, which serves HTTP, / the others), the load generator, the machine's idle share,
  * and what the rest of the machine used (the orchestrator, idle servers, anything else running).
+ * Then the same per request (the limit: per row), split by Hearth's named threads.
  */
 export function renderCpu(w: WorkloadResult): string {
   const measured = w.contenders.filter((c) => c.cpu);
@@ -55,8 +56,18 @@ export function renderCpu(w: WorkloadResult): string {
     return [label, server, fmtCores(cpu?.loadCores), fmtShare(cpu?.machineIdle), fmtCores(rest)];
   });
   const table = formatTable(['', 'server cores (HTTP thread / others)', 'load generator cores', 'machine idle', 'rest of machine cores'], rows);
+  const perRequest = measured.map(({ label, cpu, rps }) => {
+    const us = (cores: number | undefined) => (cores === undefined || !(rps.median > 0) ? '—' : ((cores / rps.median) * 1e6).toFixed(0));
+    const named = (cpu?.serverInferenceCores ?? 0) + (cpu?.serverUsageLogCores ?? 0) > 0;
+    const others = named ? (cpu?.serverOtherCores ?? 0) - (cpu?.serverInferenceCores ?? 0) - (cpu?.serverUsageLogCores ?? 0) : cpu?.serverOtherCores;
+    return [label, us(cpu?.serverCores), us(cpu?.serverMainCores), named ? us(cpu?.serverInferenceCores) : '—',
+      named ? us(cpu?.serverUsageLogCores) : '—', us(others === undefined ? undefined : Math.max(0, others)), us(cpu?.loadCores)];
+  });
+  const perTable = formatTable(['', 'server', 'HTTP thread', 'inference', 'usage log', 'other threads', 'load generator'], perRequest);
   return ['CPU during the runs, median over rounds, in cores (1.00 = one core busy all run; the limit has no HTTP thread, its main one waits):',
-    table.replace(/^/gm, '  ')].join('\n');
+    table.replace(/^/gm, '  '),
+    'CPU per request in µs (the limit: per row), median cores over median rate; Hearth\'s threads by name (inference: its workers with onnxruntime\'s threads; other: V8, libuv):',
+    perTable.replace(/^/gm, '  ')].join('\n');
 }
 
 export function renderRollback(r: RollbackResult): string {

@@ -55,7 +55,7 @@ describe('ceilings', () => {
     ...m(rps),
     cpu: {
       wallS: 5, machineIdle: 0, machineBusyCores: 2, ...(loadCores === undefined ? {} : { loadCores }),
-      server: { cores: serverCores, mainCores: 0, otherCores: serverCores, busiestOtherCores: 0, threads: 3 },
+      server: { cores: serverCores, mainCores: 0, otherCores: serverCores, busiestOtherCores: 0, inferenceCores: 0, usageLogCores: 0, threads: 3 },
     },
   });
   const workload = (name: string, contenders: WorkloadResult['contenders']): WorkloadResult => ({ name, title: name, connections: 32, contenders, notes: [], ratios: [] });

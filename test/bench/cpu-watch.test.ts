@@ -20,7 +20,7 @@ describe('runCpuOf', () => {
       wallS: 2,
       machineIdle: 0.1,
       machineBusyCores: 1.8,
-      server: { cores: 1.2, mainCores: 0.85, otherCores: 0.35, busiestOtherCores: 0.25, threads: 3 },
+      server: { cores: 1.2, mainCores: 0.85, otherCores: 0.35, busiestOtherCores: 0.25, inferenceCores: 0, usageLogCores: 0, threads: 3 },
       loadCores: 0.5,
     });
   });
@@ -34,14 +34,18 @@ describe('runCpuOf', () => {
 
 const run = (server: number, load?: number, idle = 0.1): RunCpu => ({
   wallS: 3, machineIdle: idle, machineBusyCores: 1.8,
-  server: { cores: server, mainCores: server / 2, otherCores: server / 2, busiestOtherCores: server / 4, threads: 12 },
+  server: {
+    cores: server, mainCores: server / 2, otherCores: server / 2, busiestOtherCores: server / 4, inferenceCores: server / 4, usageLogCores: server / 8, threads: 12,
+  },
   ...(load === undefined ? {} : { loadCores: load }),
 });
 
 describe('summarizeCpu', () => {
   it('takes each figure\'s median over the rounds that have it', () => {
     const s = summarizeCpu([run(1.2, 0.6, 0.05), undefined, run(1.6, 0.4, 0.15), run(1.0, 0.5, 0.1)]);
-    expect(s).toMatchObject({ rounds: 3, serverCores: 1.2, serverMainCores: 0.6, loadCores: 0.5, machineIdle: 0.1, machineBusyCores: 1.8 });
+    expect(s).toMatchObject({
+      rounds: 3, serverCores: 1.2, serverMainCores: 0.6, serverInferenceCores: 0.3, serverUsageLogCores: 0.15, loadCores: 0.5, machineIdle: 0.1, machineBusyCores: 1.8,
+    });
   });
 
   it('has no load generator figure when no round had one, and no summary without rounds', () => {

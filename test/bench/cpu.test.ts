@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffProcessTicks, idleShare, parseMachineTicks, parseStatTicks, type ProcessTicks } from '../../bench/cpu.js';
+import { diffProcessTicks, idleShare, parseMachineTicks, parseStatName, parseStatTicks, type ProcessTicks } from '../../bench/cpu.js';
 
 // Fields 14 and 15 (utime, stime) are 1234 and 56 in each line.
 const NODE_LINE = '12968 (node) R 12964 12964 9285 0 -1 4194304 96 0 0 0 1234 56 0 0 20 0 1 0 1935851 3133440 381 '
@@ -14,6 +14,12 @@ describe('parseStatTicks', () => {
 
   it('counts fields from the last parenthesis, whatever the command name holds', () => {
     expect(parseStatTicks(ODD_NAME_LINE)).toBe(1290);
+  });
+
+  it('reads the thread name, parentheses and spaces included', () => {
+    expect(parseStatName(NODE_LINE)).toBe('node');
+    expect(parseStatName(ODD_NAME_LINE)).toBe('a (b) ) c');
+    expect(parseStatName('')).toBe('');
   });
 
   it('refuses a line that is not one', () => {
@@ -45,7 +51,19 @@ const snap = (total: number, threads: [number, number][]): ProcessTicks => ({ pi
 describe('diffProcessTicks', () => {
   it('splits the main thread (tid = pid) from the others, in seconds', () => {
     const d = diffProcessTicks(snap(100, [[10, 60], [11, 30], [12, 10]]), snap(400, [[10, 160], [11, 180], [12, 60]]), 100);
-    expect(d).toEqual({ totalS: 3, mainS: 1, otherS: 2, busiestOtherS: 1.5, threads: 3, threadsStarted: 0, threadsEnded: 0 });
+    expect(d).toEqual({
+      totalS: 3, mainS: 1, otherS: 2, busiestOtherS: 1.5, inferenceS: 0, usageLogS: 0, threads: 3, threadsStarted: 0, threadsEnded: 0,
+    });
+  });
+
+  it('adds up the threads named for Hearth\'s inference and usage log, by the names at the end', () => {
+    const names = new Map([[10, 'node'], [11, 'hearth-infer-0'], [12, 'hearth-infer-1'], [13, 'hearth-usage'], [14, 'node']]);
+    const d = diffProcessTicks(
+      { ...snap(100, [[10, 10], [11, 10], [12, 10], [13, 10], [14, 10]]) },
+      { ...snap(600, [[10, 110], [11, 160], [12, 60], [13, 90], [14, 30]]), names },
+      100,
+    );
+    expect(d).toMatchObject({ mainS: 1, otherS: 4, inferenceS: 2, usageLogS: 0.8 });
   });
 
   it('counts a thread that started in between from zero', () => {
