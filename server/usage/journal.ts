@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { RECORD_FIELD_NAMES, type NewRecord } from './record.js';
+import { adminFields, RECORD_FIELD_NAMES, type NewRecord } from './record.js';
 import { errorMessage } from '../base/message.js';
 
 /**
@@ -10,6 +10,11 @@ import { errorMessage } from '../base/message.js';
 export interface JournalEntry {
   j: number;
   r: NewRecord;
+  /**
+   * Set when the line parsed but its record could not be committed as written (see
+   * journaledRecordProblem): `r` is then the admin record that takes its place, and this says why.
+   */
+  refused?: string;
 }
 
 export interface JournalOptions {
@@ -40,17 +45,57 @@ export function journalLine(j: number, r: NewRecord): string {
   return `${JSON.stringify(values)}\n`;
 }
 
-/** A parsed line as an entry: a positional line, or `{"j":…,"r":{…}}` as versions before it wrote. */
-function entryOf(value: unknown): JournalEntry | undefined {
+/** Record fields the records table (STRICT) holds as INTEGER; the others are TEXT. `time` may not be null. */
+const INTEGER_FIELDS: ReadonlySet<string> = new Set(['time', 'version', 'status', 'latencyUs', 'batchSize', 'bytesIn', 'bytesOut']);
+
+/**
+ * Why a journaled record cannot be committed as it stands, or undefined. The main thread journals
+ * only records it validated, so a line that fails this was written by something else (an edited
+ * file). The records table would refuse it at every try, and with it every record after it.
+ */
+export function journaledRecordProblem(r: Readonly<Record<string, unknown>>): string | undefined {
+  if (r.kind !== 'inference' && r.kind !== 'admin') return 'kind is neither "inference" nor "admin"';
+  for (const name of LINE_FIELDS) {
+    const value = r[name];
+    if (INTEGER_FIELDS.has(name)) {
+      if (value === null && name !== 'time') continue;
+      if (!Number.isSafeInteger(value)) return `${name} is not an integer`;
+    } else if (value !== null && typeof value !== 'string') {
+      return `${name} is neither text nor null`;
+    }
+  }
+  return undefined;
+}
+
+/** The journal's only invented record: an admin record, in the chain, saying which line could not be committed and holding its text. */
+const REFUSED_LINE_CHARS = 1000;
+
+function refusedEntry(j: number, line: string, problem: string): JournalEntry {
+  const detail = { entry: j, line: line.length > REFUSED_LINE_CHARS ? `${line.slice(0, REFUSED_LINE_CHARS)}…` : line };
+  const r = adminFields({ action: 'usage_journal_entry_refused', actor: 'system', reason: problem, detail }, Date.now());
+  return { j, r, refused: problem };
+}
+
+/**
+ * A parsed line as an entry: a positional line, or `{"j":…,"r":{…}}` as versions before it wrote.
+ * A field an object line leaves out reads as null, as the database would store it.
+ */
+function entryOf(value: unknown, line: string): JournalEntry | undefined {
+  let j: number;
+  const r: Record<string, unknown> = {};
   if (Array.isArray(value)) {
     if (value.length !== LINE_FIELDS.length + 1 || !Number.isSafeInteger(value[0])) return undefined;
-    const r: Record<string, unknown> = {};
+    j = value[0] as number;
     for (let i = 0; i < LINE_FIELDS.length; i++) r[LINE_FIELDS[i]] = value[i + 1];
-    return { j: value[0] as number, r: r as unknown as NewRecord };
+  } else {
+    if (typeof value !== 'object' || value === null) return undefined;
+    const e = value as { j?: unknown; r?: unknown };
+    if (!Number.isSafeInteger(e.j) || typeof e.r !== 'object' || e.r === null) return undefined;
+    j = e.j as number;
+    for (const name of LINE_FIELDS) r[name] = (e.r as Record<string, unknown>)[name] ?? null;
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const e = value as { j?: unknown; r?: unknown };
-  return Number.isSafeInteger(e.j) && typeof e.r === 'object' && e.r !== null ? (e as JournalEntry) : undefined;
+  const problem = journaledRecordProblem(r);
+  return problem === undefined ? { j, r: r as unknown as NewRecord } : refusedEntry(j, line, problem);
 }
 
 /**
@@ -80,7 +125,10 @@ export function readJournalRange(fd: number, start: number, end: number, after: 
   return parseJournal(buffer.toString('utf8', 0, read), after);
 }
 
-/** The entries numbered above `after` in journal text (whole lines), in order; unparseable lines skipped. */
+/**
+ * The entries numbered above `after` in journal text (whole lines), in order; unparseable lines
+ * skipped (torn writes), lines whose record cannot be committed replaced by a refusal (see entryOf).
+ */
 export function parseJournal(text: string, after = 0): JournalEntry[] {
   const entries: JournalEntry[] = [];
   let last = after;
@@ -92,7 +140,7 @@ export function parseJournal(text: string, after = 0): JournalEntry[] {
     } catch {
       continue;
     }
-    const entry = entryOf(value);
+    const entry = entryOf(value, line);
     // Entries are written in order; anything not above the last one is a duplicate.
     if (entry !== undefined && entry.j > last) {
       entries.push(entry);

@@ -67,6 +67,12 @@ let journaled = (db.prepare('SELECT journal_seq FROM chain_state WHERE id = 1').
 function commitJournaled(entries: JournalEntry[]): void {
   const fresh = entries.filter((e) => e.j > journaled);
   if (fresh.length === 0) return;
+  for (const e of fresh) {
+    if (e.refused !== undefined) {
+      console.error(`hearth usage log: usage journal entry ${e.j} cannot be committed as written (${e.refused}); ` +
+        'an admin record "usage_journal_entry_refused" takes its place, with its text');
+    }
+  }
   journaled = fresh[fresh.length - 1].j;
   track(
     log.appendJournaled(fresh).then(

@@ -17,6 +17,11 @@ export type AdminActionName =
   | 'fallback'
   /** The audit signing key changed: detail {from, to} are the fingerprints. */
   | 'audit_key_changed'
+  /**
+   * A usage journal line that could not be committed as written (an edited file: Hearth journals
+   * only records it validated): reason says why, detail {entry, line} holds its number and text.
+   */
+  | 'usage_journal_entry_refused'
   | (string & {});
 
 /** One inference request, as the HTTP layer reports it. Latency is in microseconds. */

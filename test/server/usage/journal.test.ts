@@ -4,7 +4,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { journalLine, parseJournal, readJournal } from '../../../server/usage/journal.js';
+import { journaledRecordProblem, journalLine, parseJournal, readJournal } from '../../../server/usage/journal.js';
 import { createUsageLogWorker, type UsageLogWorker } from '../../../server/usage/log-worker.js';
 import { adminFields, hashRecord, inferenceFields, RECORD_SELECT } from '../../../server/usage/record.js';
 import type { StoredRecord } from '../../../server/usage/types.js';
@@ -155,5 +155,45 @@ describe('the usage journal', () => {
     await recorded(log, 2);
     await log.flush();
     expect(chainedRequestIds(t.file)).toEqual(['req-2']);
+  });
+
+  it('commits an edited line it cannot store as an admin record that holds its text, and every record after it', async () => {
+    t = openTempDb();
+    const journal = join(t.dir, 'usage-journal');
+    const line = (j: number, i: number) => journalLine(j, inferenceFields(sampleRecord(i), 1_700_000_000_000));
+    // [j, kind, time, requestId, …, status (9), …]: values the records table (STRICT) refuses.
+    const edit = (j: number, at: number, value: unknown) => {
+      const fields = JSON.parse(line(j, j)) as unknown[];
+      fields[at] = value;
+      return `${JSON.stringify(fields)}\n`;
+    };
+    const edited = [edit(2, 9, { x: 1 }), edit(3, 1, 'invoice'), edit(4, 2, null), edit(5, 3, 42), edit(6, 10, 1.5)];
+    writeFileSync(journal, [line(1, 1), ...edited, line(7, 7)].join(''));
+    // Before, the log thread failed on entry 2 at every start and committed nothing after it.
+    const next = open();
+    await Promise.all([8, 9].map((i) => recorded(next, i)));
+    await next.flush();
+    expect(chainedRequestIds(t.file)).toEqual(['req-1', null, null, null, null, null, 'req-7', 'req-8', 'req-9']);
+    const db = new Database(t.file, { readonly: true });
+    const refused = db.prepare("SELECT seq, actor, reason, detail FROM records WHERE action = 'usage_journal_entry_refused' ORDER BY seq").all() as
+      { seq: number; actor: string; reason: string; detail: string }[];
+    db.close();
+    expect(refused.map((r) => r.reason)).toEqual([
+      'status is not an integer', 'kind is neither "inference" nor "admin"', 'time is not an integer', 'requestId is neither text nor null',
+      'latencyUs is not an integer',
+    ]);
+    refused.forEach((r, i) => {
+      expect(r.actor).toBe('system');
+      expect(JSON.parse(r.detail)).toEqual({ entry: i + 2, line: edited[i].trimEnd() });
+    });
+  });
+
+  it('finds nothing wrong with a record the main thread validated, and reads a field an object line left out as null', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1000 }), (i) => {
+      expect(journaledRecordProblem(inferenceFields(sampleRecord(i), 1_700_000_000_000))).toBeUndefined();
+    }));
+    const r = inferenceFields(sampleRecord(3), 1_700_000_000_000);
+    const { reason: _, ...withoutReason } = r;
+    expect(parseJournal(`${JSON.stringify({ j: 1, r: withoutReason })}\n`)).toEqual([{ j: 1, r: { ...r, reason: null } }]);
   });
 });
