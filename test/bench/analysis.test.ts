@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuCeilingOf, evaluateAims } from '../../bench/aims.js';
+import { cpuBoundRate, cpuCeilingOf, evaluateAims } from '../../bench/aims.js';
 import { summarize, ratiosOf } from '../../bench/measure.js';
 import { growthOf, peakGrowthOf } from '../../bench/memory.js';
 import { analyzeSwitches, type Probe, type Switch } from '../../bench/rollback.js';
@@ -51,11 +51,11 @@ describe('evaluateAims', () => {
 });
 
 describe('ceilings', () => {
-  const withCpu = (rps: number, serverCores: number, loadCores?: number) => ({
+  const withCpu = (rps: number, serverCores: number, loadCores?: number, usageLogCores = 0) => ({
     ...m(rps),
     cpu: {
       wallS: 5, machineIdle: 0, machineBusyCores: 2, ...(loadCores === undefined ? {} : { loadCores }),
-      server: { cores: serverCores, mainCores: 0, otherCores: serverCores, busiestOtherCores: 0, inferenceCores: 0, usageLogCores: 0, threads: 3 },
+      server: { cores: serverCores, mainCores: 0, otherCores: serverCores, busiestOtherCores: 0, inferenceCores: 0, usageLogCores, threads: 3 },
     },
   });
   const workload = (name: string, contenders: WorkloadResult['contenders']): WorkloadResult => ({ name, title: name, connections: 32, contenders, notes: [], ratios: [] });
@@ -67,6 +67,20 @@ describe('ceilings', () => {
     expect(cpuCeilingOf(w, 2)).toBeCloseTo(2 / 0.0022 / 1000, 10);
     // Without the load generator's figure there is no bound to give.
     expect(cpuCeilingOf(workload('classifier', [summarize('limit', 'l', [withCpu(1000, 2)]), summarize('floor', 'f', [withCpu(5000, 0.5)])]), 2)).toBeUndefined();
+  });
+
+  it('adds the CPU a contender\'s usage-log thread spent per request, when asked and measured', () => {
+    // As above, plus Hearth's usage log: 0.2 cores at 1,000 req/s is 0.2 ms a request; 2 / 2.4 ms = 833 req/s.
+    const w = workload('mlp', [
+      summarize('limit', 'l', [withCpu(1000, 2)]), summarize('floor', 'f', [withCpu(5000, 0.5, 0.5)]),
+      summarize('hearth-binary', 'h', [withCpu(1000, 1.5, 0.3, 0.2)]), summarize('naive', 'n', [withCpu(200, 1, 0.2)]),
+    ]);
+    expect(cpuBoundRate(w, 2)).toBeCloseTo(2 / 0.0022, 6);
+    expect(cpuBoundRate(w, 2, 'hearth-binary')).toBeCloseTo(2 / 0.0024, 6);
+    // The naive server has no usage-log thread: no bound with it.
+    expect(cpuBoundRate(w, 2, 'naive')).toBeUndefined();
+    const aims = evaluateAims({ workloads: [w] }, 2);
+    expect(aims.find((a) => a.aim.startsWith('MLP, binary'))?.ceiling).toBe('HTTP floor 25.00×; CPU bound 4.55×, 4.17× with the usage log');
   });
 
   it('shows the HTTP floor against the baseline of an aim, per round, and the classifier\'s bound', () => {
