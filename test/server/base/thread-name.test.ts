@@ -2,30 +2,37 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
-/** The names of this process's threads, as `top -H` and `ps -L` show them. */
-function threadNames(): string[] {
-  const names: string[] = [];
+/** This process's threads: name (as `top -H` and `ps -L` show it) and nice value (field 19 of stat). */
+function threads(): { name: string; nice: number }[] {
+  const out: { name: string; nice: number }[] = [];
   for (const tid of readdirSync('/proc/self/task')) {
     try {
-      names.push(readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.push({ name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), nice: Number(fields[16]) });
     } catch {
       // ended between the listing and the read
     }
   }
-  return names;
+  return out;
 }
+const threadNames = () => threads().map((t) => t.name);
 
 describe('thread names', () => {
   let s: TestServer | undefined;
   afterEach(async () => { await s?.stop(); s = undefined; });
 
-  it('names the inference workers and the usage-log thread, and leaves the main thread its name', async () => {
+  it('names the inference workers and the usage-log thread, leaves the main thread its name, and runs the usage log at a lower priority', async () => {
     const main = readFileSync('/proc/self/comm', 'utf8').trim();
     expect(threadNames().filter((n) => n.startsWith('hearth-'))).toEqual([]);
     s = await startTestServer({ workers: 2 });
     const names = threadNames();
     expect(names).toEqual(expect.arrayContaining(['hearth-infer-0', 'hearth-infer-1', 'hearth-usage']));
     expect(readFileSync('/proc/self/comm', 'utf8').trim()).toBe(main);
+    // The usage log's thread runs 10 nice levels below the rest (its records are already journaled).
+    const own = threads().find((t) => t.name === main)!.nice;
+    expect(threads().filter((t) => t.name === 'hearth-usage').map((t) => t.nice)).toEqual([Math.min(19, own + 10)]);
+    expect(threads().filter((t) => t.name.startsWith('hearth-infer-')).every((t) => t.nice === own)).toBe(true);
     await s.stop();
     s = undefined;
     // Stopped, the usage-log thread is gone. (onnxruntime keeps a process-wide thread, started by
