@@ -227,7 +227,12 @@ export function createUsageLogWorker(
   }
 
   const journal = journalOptions
-    ? new UsageJournal(journalOptions.file, committedJournalSeq(file), onJournaled, journalOptions)
+    ? new UsageJournal(journalOptions.file, committedJournalSeq(file), onJournaled, {
+      ...journalOptions,
+      onHold: () => sendJournaled(),
+      // Every entry written is committed: a range not sent yet would point into the emptied file.
+      onEmptied: () => { unsent = null; unsentCount = 0; },
+    })
     : null;
 
   function sendBuffer(): void {

@@ -43,7 +43,7 @@ describe('the usage journal', () => {
     for (const log of logs.splice(0)) await log.close().catch(() => {});
     t.cleanup();
   });
-  const open = (options: { truncateAtBytes?: number } = {}) => {
+  const open = (options: { truncateAtBytes?: number; holdAtBytes?: number; holdMaxMs?: number } = {}) => {
     const log = createUsageLogWorker(t.file, { journal: { file: join(t.dir, 'usage-journal'), ...options } });
     logs.push(log);
     return log;
@@ -104,6 +104,39 @@ describe('the usage journal', () => {
     expect(readFileSync(journal, 'utf8')).toMatch(/^\[31,"inference",/);
     await b.flush();
     expect(chainedRequestIds(t.file)).toEqual(ids(0, 40));
+  });
+
+  it('empties the file under steady load, holding new lines while the log thread catches up, and commits each record once', async () => {
+    t = openTempDb();
+    const journal = join(t.dir, 'usage-journal');
+    // 40 waves of 100 records (~13 kB a wave), each durable before the next, never waiting for a
+    // commit: something is always journaled and not committed, so the file never emptied itself.
+    const log = open({ holdAtBytes: 20_000 });
+    let largest = 0;
+    for (let wave = 0; wave < 40; wave++) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => recorded(log, wave * 100 + i)));
+      largest = Math.max(largest, statSync(journal).size);
+    }
+    // Before, 40 × 13 kB = 520 kB; now the file is emptied each time it passes 20 kB.
+    expect(largest).toBeLessThan(60_000);
+    await log.flush();
+    expect(chainedRequestIds(t.file)).toEqual(ids(0, 4000));
+  });
+
+  it('stops holding new lines when the log thread cannot commit, so responses go on', async () => {
+    t = openTempDb();
+    const blocker = new Database(t.file);
+    blocker.exec('BEGIN IMMEDIATE');
+    const log = open({ holdAtBytes: 5_000, holdMaxMs: 100 });
+    const started = Date.now();
+    for (let wave = 0; wave < 10; wave++) await Promise.all(Array.from({ length: 50 }, (_, i) => recorded(log, wave * 50 + i)));
+    // One hold of 100 ms at most, then none for a minute: every record is durable all the same.
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(readJournal(join(t.dir, 'usage-journal')).map((e) => e.r.requestId)).toEqual(ids(0, 500));
+    blocker.exec('ROLLBACK');
+    blocker.close();
+    await log.flush();
+    expect(chainedRequestIds(t.file)).toEqual(ids(0, 500));
   });
 
   it('commits a journal left by a version that wrote entries as objects, and the lines written after it', async () => {
