@@ -148,20 +148,26 @@ export async function smallMlpWorkload(env: BenchEnv): Promise<WorkloadResult> {
   };
 }
 
-/** The iris-style demo model as shipped, at 64 and at 1 connection, with the usage log on and off. */
+/**
+ * The iris-style demo model as shipped, at 64 and at 1 connection, with the usage log on and off:
+ * two Hearths started for it, alike but for the usage log. The one that served the other workloads
+ * holds millions of records and four models by now, a difference the on/off ratio should not carry.
+ */
 export async function demoWorkloads(env: BenchEnv): Promise<WorkloadResult[]> {
   const features: FloatInput = { name: 'features', shape: [1, 4], values: Float32Array.of(5.1, 3.5, 1.4, 0.2) };
   const request = jsonInferRequest([features]);
-  env.log('  starting a second Hearth with --no-usage-log…');
+  env.log('  starting two fresh Hearths, with the usage log and with --no-usage-log…');
+  const logged = await startHearth({ label: 'hearth (demo, usage log on)' });
   const quiet = await startHearth({ usageLog: false, label: 'hearth (usage log off)' });
-  const scraper = startScraper(quiet.url, quiet.token);
+  const scrapers = [startScraper(logged.url, logged.token), startScraper(quiet.url, quiet.token)];
   try {
+    const loggedKey = await createApiKey(logged);
     const quietKey = await createApiKey(quiet);
     const out: WorkloadResult[] = [];
     for (const connections of [64, 1]) {
       env.log(`demo model, ${connections} connection(s)`);
       const results = await measureRounds([
-        httpContender(env.load, { id: 'hearth', label: 'Hearth (usage log on)', url: inferUrl(env.hearth, 'iris'), connections, serverPid: env.hearth.pid, request: withApiKey(request, env.hearthKey) }),
+        httpContender(env.load, { id: 'hearth', label: 'Hearth (usage log on)', url: inferUrl(logged, 'iris'), connections, serverPid: logged.pid, request: withApiKey(request, loggedKey) }),
         httpContender(env.load, { id: 'hearth-nolog', label: 'Hearth, --no-usage-log', url: inferUrl(quiet, 'iris'), connections, serverPid: quiet.pid, request: withApiKey(request, quietKey) }),
         httpContender(env.load, { id: 'naive', label: 'naive Fastify + ORT, JSON', url: inferUrl(env.naive, 'iris'), connections, serverPid: env.naive.pid, request }),
         httpContender(env.load, { id: 'floor', label: 'HTTP floor (constant)', url: inferUrl(env.floor, 'iris'), connections, serverPid: env.floor.pid, request }),
@@ -177,12 +183,13 @@ export async function demoWorkloads(env: BenchEnv): Promise<WorkloadResult[]> {
         notes: ['Hearth with the demo model\'s shipped settings'],
       });
     }
-    const scrapes = scraper.stop();
-    if (scrapes.lastStatus !== 200) out[0].notes.push(`/metrics answered ${scrapes.lastStatus ?? 'nothing'} on the usage-log-off Hearth`);
+    const [loggedScrapes, quietScrapes] = scrapers.map((sc) => sc.stop());
+    if (loggedScrapes.lastStatus !== 200) out[0].notes.push(`/metrics answered ${loggedScrapes.lastStatus ?? 'nothing'} on the demo's usage-log-on Hearth`);
+    if (quietScrapes.lastStatus !== 200) out[0].notes.push(`/metrics answered ${quietScrapes.lastStatus ?? 'nothing'} on the usage-log-off Hearth`);
     return out;
   } finally {
-    scraper.stop();
-    await quiet.stop();
+    for (const sc of scrapers) sc.stop();
+    await Promise.all([logged.stop(), quiet.stop()]);
   }
 }
 
