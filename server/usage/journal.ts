@@ -299,10 +299,8 @@ export class UsageJournal {
 
   close(): void {
     if (this.closed) return;
-    if (this.hold !== null) {
-      clearTimeout(this.hold);
-      this.hold = null;
-    }
+    // A hold ends with the journal: what waited is written now (release writes; write alone when none).
+    this.release(true);
     this.write();
     this.closed = true;
     closeSync(this.fd);

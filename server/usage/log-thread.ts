@@ -12,9 +12,9 @@ import { lowerThisThreadPriority, nameThisThread } from '../base/thread-name.js'
 // The body of createUsageLogWorker's thread: the in-process log, on its own connection.
 
 /**
- * The usage log's thread runs 10 nice levels below the server (Linux). Its records are already durable in the journal,
- * so only their commit waits on it; at nice 0, each time the main thread woke it (every 256 records
- * under load) it took the HTTP thread's core at once (CPU profiles: ~300 µs charged to that
+ * The usage log's thread runs 10 nice levels below the server (Linux). Its records are already
+ * durable in the journal, so only their commit waits on it; at nice 0, each time the main thread
+ * woke it (every 256 records under load) it took the HTTP thread's core at once (CPU profiles: ~300 µs charged to that
  * postMessage). Measured here, demo model at 64 connections, interleaved rounds: +14%, +18% and 7
  * of 8 rounds faster (usage log on / off 0.70 → 0.85), and 3,137 → 3,346 req/s, p99 747 → 533 µs at
  * one connection; records journaled and not yet committed stayed at the same ~400 (~35 ms).
