@@ -92,7 +92,7 @@ export function renderMemory(m: MemoryResult): string {
 export function renderAims(aims: readonly AimResult[]): string {
   const rows = aims.map((a) => [a.pass === null ? '—' : a.pass ? 'PASS' : 'MISS', a.aim, a.measured, a.ceiling ?? '']);
   return [
-    'aims (a report, not a test); ceiling: what this run says no server could pass here (the HTTP floor answering a constant to the same body, or for the classifier and the MLP the CPU the limit spends per row plus the floor\'s and the load generator\'s per request, on this machine\'s cores, also with the CPU Hearth\'s usage-log thread spent per request)',
+    'aims (a report, not a test); ceiling: what this run says no server could pass here (the HTTP floor answering a constant to the same body, or for the classifier and the MLPs the CPU the limit spends per row, where there is one, plus the floor\'s and the load generator\'s per request, on this machine\'s cores, also with the CPU Hearth\'s usage-log thread spent per request)',
     formatTable(['', 'aim', 'measured', 'ceiling'], rows, ['left', 'left', 'right', 'right']).replace(/^/gm, '  '),
   ].join('\n');
 }

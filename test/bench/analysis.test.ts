@@ -83,6 +83,21 @@ describe('ceilings', () => {
     expect(aims.find((a) => a.aim.startsWith('MLP, binary'))?.ceiling).toBe('HTTP floor 25.00×; CPU bound 4.55×, 4.17× with the usage log');
   });
 
+  it('bounds a workload without a limit by the HTTP floor, the load generator and the usage log alone', () => {
+    // Small MLP: no limit contender, so no inference is counted. Floor: 0.2 ms a request (as above);
+    // Hearth's usage log 0.2 cores at 2,000 req/s is 0.1 ms. Naive: 1,000 req/s.
+    const w = workload('small', [
+      summarize('floor', 'f', [withCpu(5000, 0.5, 0.5)]), summarize('hearth', 'h', [withCpu(2000, 1.5, 0.3, 0.2)]),
+      summarize('naive', 'n', [withCpu(1000, 1, 0.3)]),
+    ]);
+    expect(cpuBoundRate(w, 2)).toBeCloseTo(2 / 0.0002, 6);
+    expect(cpuBoundRate(w, 2, 'hearth')).toBeCloseTo(2 / 0.0003, 6);
+    const aims = evaluateAims({ workloads: [w] }, 2);
+    expect(aims.find((a) => a.aim.startsWith('small MLP'))?.ceiling).toBe('HTTP floor 5.00×; CPU bound 10.00×, 6.67× with the usage log');
+    // A limit that was run but has no CPU figures gives no bound (rather than one without inference).
+    expect(cpuBoundRate(workload('small', [summarize('limit', 'l', [m(1000)]), summarize('floor', 'f', [withCpu(5000, 0.5, 0.5)])]), 2)).toBeUndefined();
+  });
+
   it('shows the HTTP floor against the baseline of an aim, per round, and the classifier\'s bound', () => {
     const aims = evaluateAims({
       workloads: [
