@@ -1,6 +1,7 @@
 import type { Registry } from '../registry/registry.js';
 import type { ModelManager } from '../runtime/models.js';
 import type { AdminEvent } from '../usage/types.js';
+import { conflict } from '../base/errors.js';
 
 export interface RollbackDeps {
   registry: Registry;
@@ -18,7 +19,9 @@ export interface RollbackResult {
 /**
  * Moves `production` back to the version it pointed at before: that version is loaded (it is
  * normally still warm) before the alias moves, so no request meets a cold or missing version.
- * The admin's rollback and the rollout guard's automatic one both come through here.
+ * The admin's rollback and the rollout guard's automatic one both come through here. Production
+ * moved by someone else while that version loaded (a promote) stands: nothing is rolled back,
+ * and the error (a conflict) says so.
  */
 export async function rollbackProduction(
   deps: RollbackDeps,
@@ -29,6 +32,10 @@ export async function rollbackProduction(
   const target = registry.rollbackTarget(name);
   const from = registry.aliasVersion(name, 'production') ?? null;
   await models.load(name, target);
+  const now = registry.aliasVersion(name, 'production') ?? null;
+  if (now !== from) {
+    throw conflict(`Production of "${name}" moved to ${now === null ? 'no version' : `version ${now}`} while version ${target} was loading to roll back to; nothing was rolled back.`);
+  }
   registry.setAlias(name, 'production', target, action, reason);
   await recordAdmin({ action, actor, model: name, version: target, ip, reason: reason || undefined, detail: { from } });
   return { name, alias: 'production', version: target, previous: from };

@@ -261,6 +261,11 @@ export class RolloutGuard {
       w.status = 'rolled-back';
       w.from = result.version;
     } catch (err) {
+      if (registry.aliasVersion(w.model, 'production') !== w.version) {
+        // Production was moved by hand while the version to go back to loaded: that move stands.
+        this.stop(w, 'superseded', `${reason} Production was moved by hand during the rollback, which was not carried out: ${errorMessage(err)}`);
+        return;
+      }
       w.status = 'failed';
       w.reason = `${reason} The rollback itself failed: ${errorMessage(err)}`;
     }

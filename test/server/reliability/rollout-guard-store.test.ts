@@ -129,6 +129,30 @@ describe('the rollout guard stores its watches', () => {
     restarted.guard.close();
   });
 
+  it('leaves production where an admin moved it while a rollback was loading its version', async () => {
+    let loaded!: () => void;
+    const g = startGuard(db, { load: () => new Promise<void>((resolve) => { loaded = resolve; }) });
+    g.registry.addVersion({ name: 'm', sha256: '3'.padEnd(64, '0'), size: 1, description: '', signature: SIGNATURE });
+    g.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
+    g.guard.watch('m', 2, 1);
+    g.emit(2, false);
+    vi.advanceTimersByTime(1000);
+    expect(g.loads).toEqual(['m/1']);
+    expect(g.guard.status('m')).toMatchObject({ version: 2, status: 'rolling-back' });
+
+    // The admin promotes version 3 (as the alias route does) before version 1 has loaded.
+    g.registry.setAlias('m', 'production', 3);
+    expect(g.guard.watch('m', 3, 2)).toMatchObject({ version: 3, from: 2, status: 'watching' });
+    loaded();
+    await vi.waitFor(() => expect(g.guard.status('m')).toMatchObject({ version: 3, status: 'watching' }));
+    await Promise.resolve();
+    expect(g.registry.aliasVersion('m', 'production')).toBe(3);
+    expect(g.registry.aliasHistory('m', 'production').filter((h) => h.action === 'auto-rollback')).toEqual([]);
+    expect(g.audit).toEqual([]);
+    expect(row()).toMatchObject({ status: 'watching' });
+    g.guard.close();
+  });
+
   it('does not roll back twice when the server was killed after production moved back', async () => {
     const killed = startGuard(db, { recordAdmin: () => new Promise<void>(() => undefined) });
     killed.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
