@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startChild, type ChildServer } from './processes.js';
+import { SERVE_NODE_FLAGS } from '../server/base/node-flags.js';
 
 export const ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
 
@@ -26,7 +27,8 @@ export async function startHearth({ usageLog = true, label = 'hearth' }: HearthO
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-bench-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [bin, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'silent'];
+  // Started as its launchers start it (bin/hearth.js's first line, npm start, the container, the desktop app).
+  const args = [...SERVE_NODE_FLAGS, bin, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'silent'];
   if (!usageLog) args.push('--no-usage-log');
   const env = { ...process.env };
   delete env.HEARTH_ADMIN_TOKEN;

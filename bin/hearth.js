@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --min-semi-space-size=8
+// (The flag: see server/base/node-flags.ts. `node bin/hearth.js` skips this line; pass it there too.)
 // The `hearth` command. The TypeScript sources compile to dist/ (npm run build, run by npm ci).
 import { existsSync } from 'node:fs';
 

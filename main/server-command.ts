@@ -29,6 +29,9 @@ export interface ServerCommand {
 
 export const DEFAULT_PORT = 8600;
 
+/** The V8 flags `hearth serve` is started with: server/base/node-flags.ts says why (a test keeps the two alike). */
+export const SERVER_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=8'];
+
 export function serverCommand({
   isPackaged,
   execPath,
@@ -53,7 +56,7 @@ export function serverCommand({
   else delete childEnv.ELECTRON_RUN_AS_NODE;
   return {
     command: isPackaged ? execPath : (env.HEARTH_NODE ?? 'node'),
-    args: [join(appPath, 'bin', 'hearth.js'), 'serve', '--data-dir', dataDir, '--port', String(port)],
+    args: [...SERVER_NODE_FLAGS, join(appPath, 'bin', 'hearth.js'), 'serve', '--data-dir', dataDir, '--port', String(port)],
     env: childEnv,
     cwd: dataDir,
   };

@@ -17,6 +17,7 @@ describe('serverCommand', () => {
     expect(command).toEqual({
       command: '/opt/Hearth/hearth',
       args: [
+        '--min-semi-space-size=8',
         join('/opt/Hearth/resources/app.asar', 'bin', 'hearth.js'),
         'serve',
         '--data-dir',
@@ -38,7 +39,7 @@ describe('serverCommand', () => {
   it('runs on the system node in development, where npm built the native modules', () => {
     const command = serverCommand({ ...base, isPackaged: false, appPath: '/src/hearth' });
     expect(command.command).toBe('node');
-    expect(command.args[0]).toBe(join('/src/hearth', 'bin', 'hearth.js'));
+    expect(command.args[1]).toBe(join('/src/hearth', 'bin', 'hearth.js'));
     expect(command.env.ELECTRON_RUN_AS_NODE).toBeUndefined();
     expect(command.env.HEARTH_MODELS_DIR).toBe(join('/src/hearth', 'resources', 'models'));
     expect(serverCommand({ ...base, isPackaged: false, appPath: '/src', env: { HEARTH_NODE: '/usr/local/bin/node22' } }).command).toBe(
