@@ -73,7 +73,7 @@ describe('startDesktop', () => {
     expect(spawned).toHaveLength(1);
     const [{ command, args, env }] = spawned as [(typeof spawned)[number]];
     expect(command).toBe('node');
-    expect(args).toEqual([join('/opt/hearth', 'bin', 'hearth.js'), 'serve', '--data-dir', dataDir, '--port', '8600']);
+    expect(args).toEqual(['--min-semi-space-size=8', join('/opt/hearth', 'bin', 'hearth.js'), 'serve', '--data-dir', dataDir, '--port', '8600']);
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
     expect(token).toMatch(/^hearth_admin_[A-Za-z0-9_-]{43}$/);
     expect(env?.HEARTH_ADMIN_TOKEN).toBe(token);
