@@ -22,7 +22,7 @@ export function runInlineBatch(inline: InlineRunner, jobs: Job[], stats: Version
     const joined = jobs.length === 1 ? jobs[0].inputs : concatBatch(jobs.map((j) => j.inputs)).inputs;
     result = inline.run(joined);
   } catch (err) {
-    failInline(inline, jobs, err);
+    failInline(inline, jobs, err, stats);
     return;
   }
   const parts = jobs.length === 1 ? [result.outputs] : splitBatch(result.outputs, rows);
@@ -46,7 +46,7 @@ export function runInlineBatch(inline: InlineRunner, jobs: Job[], stats: Version
  * bad request fails alone, and whose fault it is is decided once, by the known-good input. A
  * session that fails that too leaves the HTTP thread; the workers have their own.
  */
-function failInline(inline: InlineRunner, jobs: Job[], err: unknown): void {
+function failInline(inline: InlineRunner, jobs: Job[], err: unknown, stats: VersionStats): void {
   let fault: ExecutionFault | undefined;
   const faultOf = (): ExecutionFault => (fault ??= inline.faultOfFailure());
   if (jobs.length === 1) {
@@ -56,6 +56,10 @@ function failInline(inline: InlineRunner, jobs: Job[], err: unknown): void {
   for (const j of jobs) {
     try {
       const r = inline.run(j.inputs);
+      // Each retry that answers is an execution of its own, counted as one run alone is.
+      stats.execution(j.rows, 0, r.computeNs, 0);
+      stats.add('compute_infer', r.computeNs);
+      stats.lastInference = Date.now();
       j.resolve({ outputs: r.outputs, batchSize: j.rows, queueNs: 0, computeNs: r.computeNs });
     } catch (e) {
       j.reject(new ExecutionError(faultOf(), errorMessage(e)));

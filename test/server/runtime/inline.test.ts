@@ -6,7 +6,7 @@ import { json, post, startTestServer, upload, type TestServer } from '../../help
 import { gatherInput } from '../../reliability/helpers.js';
 
 interface Stats {
-  model_stats: { execution_count: number; inference_stats: { compute_input: { count: number }; compute_infer: { count: number } } }[];
+  model_stats: { execution_count: number; inference_count: number; inference_stats: { compute_input: { count: number }; compute_infer: { count: number } } }[];
 }
 
 const FLOWER = [5.9, 3.0, 5.1, 1.8];
@@ -149,15 +149,15 @@ describe('tiny models on the HTTP thread', () => {
     expect(after.executions - before.executions).toBe(1);
   });
 
-  it('in a joined batch on the HTTP thread, a request onnxruntime refuses fails alone', async () => {
-    s = await startTestServer({ workers: 2, ...INLINE });
-    expect((await upload(s, 'lookup', gatherModel({ tableSize: 4 }))).status).toBe(201);
+  /** Twelve requests in one joined batch on the gather model, the sixth an index past its table: each answered alone. */
+  async function batchWithABadRequest(server: TestServer): Promise<Stats['model_stats'][number]> {
+    expect((await upload(server, 'lookup', gatherModel({ tableSize: 4 }))).status).toBe(201);
     const indices = Array.from({ length: 12 }, (_, i) => (i === 5 ? 9 : i % 4));
-    expect((await s.admin('/admin/v1/models/lookup/versions/1/settings', {
+    expect((await server.admin('/admin/v1/models/lookup/versions/1/settings', {
       method: 'PATCH', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ maxQueueDelayUs: 1_000_000, preferredBatchSizes: [indices.length] }),
     })).status).toBe(200);
-    const fire = await connections(s.url, indices.length, '/v2/models/lookup/infer');
+    const fire = await connections(server.url, indices.length, '/v2/models/lookup/infer');
     const answers = await fire(indices.map((i) => JSON.stringify({ inputs: gatherInput([i]) })));
     answers.forEach((a, k) => {
       if (k === 5) {
@@ -168,7 +168,23 @@ describe('tiny models on the HTTP thread', () => {
         expect((JSON.parse(a.body) as { outputs: { data: number[] }[] }).outputs[0].data).toEqual([indices[k]]);
       }
     });
-    const st = (await json<Stats>(fetch(`${s.url}/v2/models/lookup/versions/1/stats`))).body.model_stats[0];
+    const st = (await json<Stats>(fetch(`${server.url}/v2/models/lookup/versions/1/stats`))).body.model_stats[0];
+    // The warm-up, then the eleven requests that ran again alone and answered: each an execution of one row.
+    expect(st.execution_count).toBe(12);
+    expect(st.inference_count).toBe(12);
+    return st;
+  }
+
+  it('in a joined batch in the workers, a request onnxruntime refuses fails alone, and the others\' runs are counted', async () => {
+    s = await startTestServer({ workers: 2, inlineMaxUs: 0 });
+    const st = await batchWithABadRequest(s);
+    // The warm-up, the joined batch that failed, and the retries that answered crossed to a worker.
+    expect(st.inference_stats.compute_input.count).toBe(12);
+  });
+
+  it('in a joined batch on the HTTP thread, a request onnxruntime refuses fails alone', async () => {
+    s = await startTestServer({ workers: 2, ...INLINE });
+    const st = await batchWithABadRequest(s);
     // The warm-up went to a worker; nothing else did (the joined batch, then each request alone, ran here).
     expect(st.inference_stats.compute_input.count).toBe(1);
     // The session still runs on the HTTP thread: the failure was the request's, not the session's.
