@@ -75,7 +75,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     only: only.length > 0 ? only : [...WORKLOADS],
     rounds,
     seconds: positive('--seconds', v.seconds, quick ? 3 : 5),
-    warmupSeconds: quick ? 1 : 2,
+    // Every contender is loaded this long before the rounds: measured servers at their steady state, as
+    // a site runs them. Hearth's HTTP path needs ~100-150k requests at 64 connections to get there
+    // (HTTP-thread µs per request 60-97 in its first 3 s, ~50 after; the naive server is flat).
+    warmupSeconds: quick ? 1 : 8,
     trialSeconds: quick ? 1.5 : 3,
     memoryCheckpoints: quick ? [5_000, 20_000] : [100_000, 250_000, 500_000, 1_000_000],
     switches: quick ? 4 : 8,
