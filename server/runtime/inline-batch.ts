@@ -28,17 +28,24 @@ export function runInlineBatch(inline: InlineRunner, jobs: Job[], stats: Version
   const parts = jobs.length === 1 ? [result.outputs] : splitBatch(result.outputs, rows);
   const done = nowNs();
   const total = rows.reduce((a, b) => a + b, 0);
-  // As a request run alone inline (InlineSession.serve): nothing crossed to a worker, so only the
-  // run is counted, and compute_input's count still tells how many requests went to the workers.
-  stats.execution(total, 0, result.computeNs, 0);
-  stats.add('compute_infer', result.computeNs, jobs.length);
-  stats.lastInference = Date.now();
+  countInlineRun(stats, total, jobs.length, result.computeNs);
   jobs.forEach((j, i) => j.resolve({
     outputs: parts[i],
     batchSize: total,
     queueNs: Number(started - j.enqueued),
     computeNs: Number(done - started),
   }));
+}
+
+/**
+ * One run on the HTTP thread of `rows` rows for `requests` requests, as a request run alone inline
+ * is counted (InlineSession.serve): nothing crossed to a worker, so only the run is counted, and
+ * compute_input's count still tells how many requests went to the workers.
+ */
+function countInlineRun(stats: VersionStats, rows: number, requests: number, computeNs: number): void {
+  stats.execution(rows, 0, computeNs, 0);
+  stats.add('compute_infer', computeNs, requests);
+  stats.lastInference = Date.now();
 }
 
 /**
@@ -56,10 +63,8 @@ function failInline(inline: InlineRunner, jobs: Job[], err: unknown, stats: Vers
   for (const j of jobs) {
     try {
       const r = inline.run(j.inputs);
-      // Each retry that answers is an execution of its own, counted as one run alone is.
-      stats.execution(j.rows, 0, r.computeNs, 0);
-      stats.add('compute_infer', r.computeNs);
-      stats.lastInference = Date.now();
+      // Each retry that answers is an execution of its own.
+      countInlineRun(stats, j.rows, 1, r.computeNs);
       j.resolve({ outputs: r.outputs, batchSize: j.rows, queueNs: 0, computeNs: r.computeNs });
     } catch (e) {
       j.reject(new ExecutionError(faultOf(), errorMessage(e)));

@@ -188,11 +188,7 @@ export class VersionScheduler {
       const total = rows.reduce((a, b) => a + b, 0);
       const inputNs = Number(sent - started);
       const outputNs = Number(done - received);
-      this.stats.execution(total, inputNs, result.computeNs, outputNs);
-      this.stats.add('compute_input', inputNs, jobs.length);
-      this.stats.add('compute_infer', result.computeNs, jobs.length);
-      this.stats.add('compute_output', outputNs, jobs.length);
-      this.stats.lastInference = Date.now();
+      this.countExecution(total, jobs.length, inputNs, result.computeNs, outputNs);
       jobs.forEach((j, i) => j.resolve({
         outputs: parts[i],
         batchSize: total,
@@ -206,6 +202,15 @@ export class VersionScheduler {
       this.running -= jobs.length;
       this.pump();
     }
+  }
+
+  /** One execution in a worker of `rows` rows for `requests` requests, in the version's statistics. */
+  private countExecution(rows: number, requests: number, inputNs: number, inferNs: number, outputNs: number): void {
+    this.stats.execution(rows, inputNs, inferNs, outputNs);
+    this.stats.add('compute_input', inputNs, requests);
+    this.stats.add('compute_infer', inferNs, requests);
+    this.stats.add('compute_output', outputNs, requests);
+    this.stats.lastInference = Date.now();
   }
 
   /**
@@ -229,12 +234,8 @@ export class VersionScheduler {
           const received = nowNs();
           const outputs = r.outputs.map(fromWire);
           const done = nowNs();
-          // Each retry that answers is an execution of its own, counted as execute() counts one.
-          this.stats.execution(j.rows, Number(sent - started), r.computeNs, Number(done - received));
-          this.stats.add('compute_input', Number(sent - started));
-          this.stats.add('compute_infer', r.computeNs);
-          this.stats.add('compute_output', Number(done - received));
-          this.stats.lastInference = Date.now();
+          // Each retry that answers is an execution of its own.
+          this.countExecution(j.rows, 1, Number(sent - started), r.computeNs, Number(done - received));
           j.resolve({ outputs, batchSize: j.rows, queueNs: 0, computeNs: Number(done - started) });
         } catch (e) {
           await this.rejectOne(j, e, faultOf);
