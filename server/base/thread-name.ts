@@ -1,7 +1,8 @@
 // Names the calling thread for the operating system, so that `top -H`, `ps -L` and the bench's
 // CPU tables tell Hearth's threads apart (Node calls them all "node"), and lowers a background
 // thread's priority. Linux only; elsewhere, or where /proc is not writable, nothing changes.
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** Linux keeps 15 bytes of a thread's name. */
@@ -36,4 +37,40 @@ export function lowerThisThreadPriority(by: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The scheduling policy Linux reports in /proc/…/stat for SCHED_IDLE. */
+const SCHED_IDLE = 5;
+
+/** The calling thread's scheduling policy (field 41 of /proc/thread-self/stat), or undefined where unreadable. */
+export function thisThreadPolicy(): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: state is field 3.
+    const policy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]);
+    return Number.isInteger(policy) ? policy : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Moves the calling thread to SCHED_IDLE (Linux): it then runs only on a core nothing else wants.
+ * Node has no call for it, so `chrt` (util-linux) does it for this thread's id; any user may move
+ * its own thread there, but only a privileged one may move it back, so a thread that may have to
+ * catch up at a higher priority is replaced instead (see the usage log's thread). Returns whether the
+ * thread is now SCHED_IDLE; false where chrt is missing or refused, and the thread is left as it was.
+ */
+export function idleThisThread(chrt = 'chrt'): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    // /proc/thread-self links to /proc/PID/task/TID.
+    const tid = readlinkSync('/proc/thread-self').split('/').at(-1);
+    if (!tid || !/^\d+$/.test(tid)) return false;
+    execFileSync(chrt, ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 5000 });
+  } catch {
+    return false;
+  }
+  return thisThreadPolicy() === SCHED_IDLE;
 }

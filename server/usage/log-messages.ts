@@ -18,6 +18,8 @@ export interface LogThreadData {
   journal: string | null;
   /** The checkpoint file (checkpoint-file.ts), or null. */
   checkpointFile: string | null;
+  /** Milliseconds after its start's commits before the thread goes to SCHED_IDLE (Linux); null: never. */
+  idleAfterMs: number | null;
 }
 
 /**
@@ -69,4 +71,6 @@ export type FromLogThread =
   /** Journal entries committed, as runs (see CommittedRun); upTo: every entry up to it is in the database. */
   | { type: 'committed'; runs: CommittedRun[]; upTo: number; stats: UsageLogStats }
   /** Journal entries not committed because the chain is refused (chain-guard.ts); they stay in the journal. */
-  | { type: 'refused'; entries: number[]; error: string; stats: UsageLogStats };
+  | { type: 'refused'; entries: number[]; error: string; stats: UsageLogStats }
+  /** The thread now runs at SCHED_IDLE: if it falls behind, the main thread replaces it. */
+  | { type: 'idle'; stats: UsageLogStats };

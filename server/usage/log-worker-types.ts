@@ -18,6 +18,11 @@ export interface UsageLogWorkerOptions extends UsageLogOptions {
    * the thread commits them afterwards; it recovers what it had not committed when it starts.
    */
   journal?: ({ file: string } & JournalOptions) | null;
+  /**
+   * Journal mode: how long records may wait without a commit before a thread at SCHED_IDLE, which
+   * a machine with no idle core starves, is replaced by one at nice 10 (default 2000 ms).
+   */
+  idleRescueMs?: number;
 }
 
 export interface UsageLogWorker extends UsageLog {
@@ -50,5 +55,9 @@ export interface Thread {
   waiting: Map<number, Reply>;
   stats: UsageLogStats;
   dead: boolean;
+  /** The thread said it runs at SCHED_IDLE (log-thread.ts). */
+  idle: boolean;
+  /** Replaced by a thread at a higher priority (log-worker.ts, rescueIdleThread) and being ended. */
+  retired: boolean;
 }
 

@@ -14,6 +14,15 @@ export { UsageLogThreadError, type UsageLogWorker, type UsageLogWorkerOptions } 
 /** How long journaled records wait to be sent to the log thread together (see sendJournaled). */
 const JOURNAL_SEND_MS = 50;
 
+/** A thread at SCHED_IDLE that has not committed for this long while records wait is replaced (see rescueIdleThread). */
+const IDLE_RESCUE_MS = 2000;
+/** The same while someone awaits a commit (an admin action's record, a flush). */
+const AWAITED_RESCUE_MS = 250;
+/** How long the thread that replaces it stays at nice 10 before it goes idle again. */
+const RESCUED_IDLE_AFTER_MS = 60_000;
+/** How often the main thread looks at an idle thread's progress. */
+const IDLE_CHECK_MS = 125;
+
 /** Beside this file in dist/; from the TypeScript sources (vitest), the built copy in dist/. */
 function threadScript(): URL {
   const beside = new URL('./log-thread.js', import.meta.url);
@@ -44,6 +53,7 @@ export function createUsageLogWorker(
     busyTimeoutMs = 5000,
     synchronous = 'NORMAL',
     journal: journalOptions = null,
+    idleRescueMs = IDLE_RESCUE_MS,
   }: UsageLogWorkerOptions = {},
 ): UsageLogWorker {
   const stats: UsageLogStats = { ...ZERO_STATS };
@@ -74,6 +84,8 @@ export function createUsageLogWorker(
     synchronous,
     journal: journalOptions?.file ?? null,
     checkpointFile,
+    // Without a journal, responses wait for the commit: that thread must not wait for idle cores.
+    idleAfterMs: journalOptions ? 0 : null,
   };
   /** Totals of the threads that ended, so stats keep counting across a restart. */
   const ended: UsageLogStats = { ...ZERO_STATS };
@@ -88,6 +100,10 @@ export function createUsageLogWorker(
   let fruitlessDeaths = 0;
   /** Why the thread refuses to extend the chain (chain-guard.ts), or null. */
   let refusal: string | null = null;
+  /** Journal mode: since when records have waited without a commit (reset by each commit), or null when none wait. */
+  let waitingSince: number | null = null;
+  /** Said once: a machine without an idle core would say it every minute. */
+  let toldRescue = false;
 
   function noteStats(thread: Thread, latest: UsageLogStats): void {
     thread.stats = latest;
@@ -106,6 +122,7 @@ export function createUsageLogWorker(
   function onCommitted(thread: Thread, msg: Extract<FromLogThread, { type: 'committed' }>): void {
     fruitlessDeaths = 0;
     journal?.noteCommitted(msg.upTo);
+    waitingSince = journal !== null && journal.committedNumber < journal.lastNumber ? performance.now() : null;
     for (const [j, c] of committers) {
       const seq = seqInRuns(msg.runs, j);
       if (seq === undefined) continue;
@@ -127,9 +144,10 @@ export function createUsageLogWorker(
     }
   }
 
-  function spawn(): Thread {
-    const worker = new Worker(threadScript(), { name: 'hearth-usage-log', workerData: data });
-    const thread: Thread = { worker, waiting: new Map(), stats: { ...ZERO_STATS }, dead: false };
+  /** `idleAfterMs`: when the thread goes to SCHED_IDLE once it has committed the journal's backlog (see log-thread.ts). */
+  function spawn(idleAfterMs = data.idleAfterMs): Thread {
+    const worker = new Worker(threadScript(), { name: 'hearth-usage-log', workerData: { ...data, idleAfterMs } satisfies LogThreadData });
+    const thread: Thread = { worker, waiting: new Map(), stats: { ...ZERO_STATS }, dead: false, idle: false, retired: false };
     // Idle, the thread does not keep the process alive (as the in-process log's timer does not).
     worker.unref();
     worker.on('message', (msg: FromLogThread) => {
@@ -142,6 +160,10 @@ export function createUsageLogWorker(
         onRefused(msg);
         return;
       }
+      if (msg.type === 'idle') {
+        thread.idle = true;
+        return;
+      }
       const reply = thread.waiting.get(msg.id);
       thread.waiting.delete(msg.id);
       holdWhileOutstanding(thread);
@@ -151,7 +173,8 @@ export function createUsageLogWorker(
       // A crash raises 'error' and then 'exit'; the first one settles everything.
       if (thread.dead) return;
       thread.dead = true;
-      if (current === thread) current = null;
+      const wasCurrent = current === thread;
+      if (wasCurrent) current = null;
       ended.transactions += thread.stats.transactions;
       ended.records += thread.stats.records;
       ended.checkpoints += thread.stats.checkpoints;
@@ -161,7 +184,7 @@ export function createUsageLogWorker(
       for (const reply of replies) reply(error);
       // Journal mode: nothing is lost with the thread. Its successor commits what the journal
       // holds beyond the database's journal_seq; it starts now if anything waits for it.
-      if (journal && !closing && journal.committedNumber < journal.lastNumber) {
+      if (wasCurrent && journal && !closing && journal.committedNumber < journal.lastNumber) {
         fruitlessDeaths += 1;
         if (fruitlessDeaths < 3) {
           current = spawn();
@@ -213,6 +236,7 @@ export function createUsageLogWorker(
   }
 
   function onJournaled(start: number, end: number): void {
+    waitingSince ??= performance.now();
     // Writes follow each other in the file; the journal is emptied only once all is committed,
     // so a range that starts below the unsent one is a fresh file: send what came before first.
     if (unsent !== null && start !== unsent.end) sendJournaled();
@@ -225,6 +249,35 @@ export function createUsageLogWorker(
       sendTimer.unref();
     }
   }
+
+  /**
+   * A thread at SCHED_IDLE runs only on a core nothing else wants: on a machine busy with other work
+   * it would fall behind for good (and a close would wait on it). When records have waited
+   * idleRescueMs without a commit (AWAITED_RESCUE_MS when someone awaits one), a new thread takes
+   * over at nice 10 (it commits the journal from the database's journal_seq on, as after a crash)
+   * and goes idle again only RESCUED_IDLE_AFTER_MS later; the idle one is ended (its open transaction, if any, rolls back; what it committed
+   * stays, and an entry is never committed twice: see createUsageLog's journal_seq).
+   */
+  function rescueIdleThread(): void {
+    const old = current;
+    if (old === null || !old.idle || old.dead || refusal !== null || waitingSince === null) return;
+    const patience = committers.size > 0 || old.waiting.size > 0 ? Math.min(AWAITED_RESCUE_MS, idleRescueMs) : idleRescueMs;
+    const waited = performance.now() - waitingSince;
+    if (waited < patience) return;
+    if (!toldRescue) {
+      console.error(`hearth usage log: records waited ${Math.round(waited)} ms for the log thread, which runs at idle priority and found no idle core; ` +
+        `a thread 10 nice levels down takes over and stays there for ${RESCUED_IDLE_AFTER_MS / 1000} s (said once)`);
+      toldRescue = true;
+    }
+    old.retired = true;
+    current = spawn(RESCUED_IDLE_AFTER_MS);
+    holdWhileOutstanding(current);
+    waitingSince = performance.now();
+    void old.worker.terminate();
+  }
+
+  const idleCheck = journalOptions ? setInterval(rescueIdleThread, IDLE_CHECK_MS) : null;
+  idleCheck?.unref();
 
   const journal = journalOptions
     ? new UsageJournal(journalOptions.file, committedJournalSeq(file), onJournaled, {
@@ -299,14 +352,20 @@ export function createUsageLogWorker(
     journal.append(fields, done, alone);
   }
 
-  /** Sends what is buffered, then `type`; resolves with the thread's answer (an error if it died first). */
-  function roundTrip(type: 'flush' | 'close'): Promise<{ thread: Thread; answer: FromLogThread | UsageLogThreadError }> {
-    journal?.write();
-    sendJournaled();
-    sendBuffer();
-    return new Promise((resolve) => {
-      const thread = request({ type, id: nextId++ }, (answer) => resolve({ thread, answer }));
-    });
+  /**
+   * Sends what is buffered, then `type`; resolves with the thread's answer (an error if it died
+   * first). A thread replaced meanwhile (rescueIdleThread) did not finish: its successor is asked.
+   */
+  async function roundTrip(type: 'flush' | 'close'): Promise<{ thread: Thread; answer: FromLogThread | UsageLogThreadError }> {
+    for (;;) {
+      journal?.write();
+      sendJournaled();
+      sendBuffer();
+      const result = await new Promise<{ thread: Thread; answer: FromLogThread | UsageLogThreadError }>((resolve) => {
+        const thread = request({ type, id: nextId++ }, (answer) => resolve({ thread, answer }));
+      });
+      if (!result.thread.retired) return result;
+    }
   }
 
   current = spawn();
@@ -324,6 +383,7 @@ export function createUsageLogWorker(
     },
     close() {
       closing ??= roundTrip('close').then(async ({ thread, answer }) => {
+        if (idleCheck) clearInterval(idleCheck);
         journal?.close();
         if (!thread.dead) await thread.worker.terminate();
         if (answer instanceof Error) throw answer;

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -32,6 +34,21 @@ function chainedRequestIds(file: string): string[] {
   } finally {
     db.close();
   }
+}
+
+/** The scheduling policies (field 41 of stat: 0 normal, 5 SCHED_IDLE) of this process's threads named hearth-usage. */
+function usageThreadPolicies(): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'hearth-usage') continue;
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      out.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]));
+    } catch {
+      // ended between the listing and the read
+    }
+  }
+  return out;
 }
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => `req-${from + k}`);
@@ -140,6 +157,27 @@ describe('the usage journal', () => {
     await log.flush();
     expect(chainedRequestIds(t.file)).toEqual(ids(0, 500));
   });
+
+  it('replaces a log thread at idle priority that a machine without an idle core starves, and commits every record', async () => {
+    t = openTempDb();
+    const log = createUsageLogWorker(t.file, { journal: { file: join(t.dir, 'usage-journal') }, idleRescueMs: 300 });
+    logs.push(log);
+    const first = log.thread;
+    for (let i = 0; i < 100 && !usageThreadPolicies().includes(5); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(usageThreadPolicies()).toEqual([5]);
+    // A busy loop on every core, at the server's own priority: the idle thread gets almost no CPU.
+    const loops = Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    try {
+      await Promise.all(Array.from({ length: 3000 }, (_, i) => recorded(log, i)));
+      // Before, this waited for the starved thread (minutes); now a thread at nice 10 takes over.
+      await log.flush();
+      expect(log.thread).not.toBe(first);
+      expect(usageThreadPolicies()).toContain(0);
+    } finally {
+      for (const loop of loops) loop.kill();
+    }
+    expect(chainedRequestIds(t.file)).toEqual(ids(0, 3000));
+  }, 30_000);
 
   it('commits a journal left by a version that wrote entries as objects, and the lines written after it', async () => {
     t = openTempDb();
