@@ -64,13 +64,36 @@ export function thisThreadPolicy(): number | undefined {
  */
 export function idleThisThread(chrt = 'chrt'): boolean {
   if (process.platform !== 'linux') return false;
+  const tid = thisThreadId();
+  if (tid === undefined) return false;
   try {
-    // /proc/thread-self links to /proc/PID/task/TID.
-    const tid = readlinkSync('/proc/thread-self').split('/').at(-1);
-    if (!tid || !/^\d+$/.test(tid)) return false;
-    execFileSync(chrt, ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 5000 });
+    execFileSync(chrt, ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 5000 });
   } catch {
     return false;
   }
   return thisThreadPolicy() === SCHED_IDLE;
+}
+
+/** The calling thread's id as Linux numbers it (the TID of /proc/PID/task/TID), or undefined. */
+export function thisThreadId(): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+    return Number.isSafeInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Nanoseconds thread `tid` of this process has spent runnable but waiting for a core, in all
+ * (the second field of /proc/self/task/TID/schedstat), or undefined where Linux does not say.
+ */
+export function threadRunQueueWaitNs(tid: number): number | undefined {
+  try {
+    const wait = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(wait) ? wait : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -295,6 +295,8 @@ export class UsageJournal {
   }
 
   get lastNumber(): number { return this.last; }
+  /** Number of the newest entry written to the file. */
+  get writtenNumber(): number { return this.written; }
   get committedNumber(): number { return this.committed; }
 
   close(): void {

@@ -73,4 +73,4 @@ export type FromLogThread =
   /** Journal entries not committed because the chain is refused (chain-guard.ts); they stay in the journal. */
   | { type: 'refused'; entries: number[]; error: string; stats: UsageLogStats }
   /** The thread now runs at SCHED_IDLE: if it falls behind, the main thread replaces it. */
-  | { type: 'idle'; stats: UsageLogStats };
+  | { type: 'idle'; tid: number | null; stats: UsageLogStats };

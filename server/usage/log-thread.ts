@@ -7,7 +7,7 @@ import { createUsageLog } from './log.js';
 import { committedRuns, type FromLogThread, type LogThreadData, type ToLogThread } from './log-messages.js';
 import { signingKeyFrom } from './signing.js';
 import { errorMessage } from '../base/message.js';
-import { idleThisThread, lowerThisThreadPriority, nameThisThread } from '../base/thread-name.js';
+import { idleThisThread, lowerThisThreadPriority, nameThisThread, thisThreadId } from '../base/thread-name.js';
 
 // The body of createUsageLogWorker's thread: the in-process log, on its own connection.
 
@@ -118,6 +118,10 @@ if (refusal) {
   port.postMessage({ type: 'refused', entries: [], error: refusal, stats: { ...log.stats } } satisfies FromLogThread);
 }
 
+// Where the database stands: a thread that ended (replaced, killed) may have committed entries it
+// had no time to report, and whoever awaits them learns it here.
+if (data.journal) port.postMessage({ type: 'committed', runs: [], upTo: journaled, stats: { ...log.stats } } satisfies FromLogThread);
+
 // What the last process (or the last thread) journaled and did not commit goes in first, in order.
 if (data.journal) commitJournaled(readJournal(data.journal, journaled));
 /** The journal, read where the main thread says it wrote (the 'journaled' messages). */
@@ -134,7 +138,7 @@ process.once('exit', () => { if (journalFd !== null) closeSync(journalFd); });
  * a thread at nice 10 (log-worker.ts), since only a privileged thread may leave SCHED_IDLE.
  */
 function goIdle(): void {
-  if (idleThisThread()) port.postMessage({ type: 'idle', stats: { ...log.stats } } satisfies FromLogThread);
+  if (idleThisThread()) port.postMessage({ type: 'idle', tid: thisThreadId() ?? null, stats: { ...log.stats } } satisfies FromLogThread);
 }
 if (data.idleAfterMs !== null) {
   const idleAfterMs = data.idleAfterMs;

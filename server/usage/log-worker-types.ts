@@ -59,5 +59,9 @@ export interface Thread {
   idle: boolean;
   /** Replaced by a thread at a higher priority (log-worker.ts, rescueIdleThread) and being ended. */
   retired: boolean;
+  /** Its Linux thread id, once it said it is idle (null where unknown). */
+  tid: number | null;
+  /** Its time waiting for a core at the last check (see rescueIdleThread). */
+  runQueueWaitNs: number | undefined;
 }
 

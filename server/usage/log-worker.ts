@@ -7,6 +7,7 @@ import { USAGE_LOG_DEFAULTS, type UsageLogStats } from './log.js';
 import { seqInRuns, type FromLogThread, type LogThreadData, type ToLogThread } from './log-messages.js';
 import { adminFields, inferenceFields, type NewRecord } from './record.js';
 import type { InferenceRecord } from './types.js';
+import { threadRunQueueWaitNs } from '../base/thread-name.js';
 import { UsageLogThreadError, type Pending, type Reply, type Thread, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
 
 export { UsageLogThreadError, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
@@ -22,6 +23,8 @@ const AWAITED_RESCUE_MS = 250;
 const RESCUED_IDLE_AFTER_MS = 60_000;
 /** How often the main thread looks at an idle thread's progress. */
 const IDLE_CHECK_MS = 125;
+/** Writes within this long of each other share one mark of when entries were written (see marks). */
+const MARK_MS = 100;
 
 /** Beside this file in dist/; from the TypeScript sources (vitest), the built copy in dist/. */
 function threadScript(): URL {
@@ -100,8 +103,12 @@ export function createUsageLogWorker(
   let fruitlessDeaths = 0;
   /** Why the thread refuses to extend the chain (chain-guard.ts), or null. */
   let refusal: string | null = null;
-  /** Journal mode: since when records have waited without a commit (reset by each commit), or null when none wait. */
-  let waitingSince: number | null = null;
+  /**
+   * Journal mode: [newest entry written, when], one per MARK_MS of writes, oldest first; marks whose
+   * entries are all committed are dropped, so the first one dates the oldest record still waiting
+   * (to within MARK_MS).
+   */
+  const marks: [number, number][] = [];
   /** Said once: a machine without an idle core would say it every minute. */
   let toldRescue = false;
 
@@ -122,14 +129,16 @@ export function createUsageLogWorker(
   function onCommitted(thread: Thread, msg: Extract<FromLogThread, { type: 'committed' }>): void {
     fruitlessDeaths = 0;
     journal?.noteCommitted(msg.upTo);
-    waitingSince = journal !== null && journal.committedNumber < journal.lastNumber ? performance.now() : null;
+    while (journal !== null && marks.length > 0 && marks[0][0] <= journal.committedNumber) marks.shift();
     for (const [j, c] of committers) {
-      const seq = seqInRuns(msg.runs, j);
+      // Not in the runs but at most upTo: committed by a thread that ended before it said so.
+      const seq = seqInRuns(msg.runs, j) ?? (j <= msg.upTo ? 0 : undefined);
       if (seq === undefined) continue;
       committers.delete(j);
       c.resolve(seq);
     }
     holdWhileOutstanding(thread);
+    if (current !== null && current !== thread) holdWhileOutstanding(current);
   }
 
   /** The entries stay journaled (committed there on a later start); whoever awaits them is told why not now. */
@@ -147,7 +156,7 @@ export function createUsageLogWorker(
   /** `idleAfterMs`: when the thread goes to SCHED_IDLE once it has committed the journal's backlog (see log-thread.ts). */
   function spawn(idleAfterMs = data.idleAfterMs): Thread {
     const worker = new Worker(threadScript(), { name: 'hearth-usage-log', workerData: { ...data, idleAfterMs } satisfies LogThreadData });
-    const thread: Thread = { worker, waiting: new Map(), stats: { ...ZERO_STATS }, dead: false, idle: false, retired: false };
+    const thread: Thread = { worker, waiting: new Map(), stats: { ...ZERO_STATS }, dead: false, idle: false, retired: false, tid: null, runQueueWaitNs: undefined };
     // Idle, the thread does not keep the process alive (as the in-process log's timer does not).
     worker.unref();
     worker.on('message', (msg: FromLogThread) => {
@@ -162,6 +171,7 @@ export function createUsageLogWorker(
       }
       if (msg.type === 'idle') {
         thread.idle = true;
+        thread.tid = msg.tid;
         return;
       }
       const reply = thread.waiting.get(msg.id);
@@ -184,7 +194,13 @@ export function createUsageLogWorker(
       for (const reply of replies) reply(error);
       // Journal mode: nothing is lost with the thread. Its successor commits what the journal
       // holds beyond the database's journal_seq; it starts now if anything waits for it.
-      if (wasCurrent && journal && !closing && journal.committedNumber < journal.lastNumber) {
+      if (thread.retired) {
+        // Replaced by rescueIdleThread: the successor starts once this one is gone, so two never commit at once.
+        if (wasCurrent) {
+          current = spawn(RESCUED_IDLE_AFTER_MS);
+          holdWhileOutstanding(current);
+        }
+      } else if (wasCurrent && journal && !closing && journal.committedNumber < journal.lastNumber) {
         fruitlessDeaths += 1;
         if (fruitlessDeaths < 3) {
           current = spawn();
@@ -236,7 +252,11 @@ export function createUsageLogWorker(
   }
 
   function onJournaled(start: number, end: number): void {
-    waitingSince ??= performance.now();
+    const now = performance.now();
+    const newest = journal?.writtenNumber ?? 0;
+    const last = marks.at(-1);
+    if (last !== undefined && now - last[1] < MARK_MS) last[0] = newest;
+    else marks.push([newest, now]);
     // Writes follow each other in the file; the journal is emptied only once all is committed,
     // so a range that starts below the unsent one is a fresh file: send what came before first.
     if (unsent !== null && start !== unsent.end) sendJournaled();
@@ -252,32 +272,32 @@ export function createUsageLogWorker(
 
   /**
    * A thread at SCHED_IDLE runs only on a core nothing else wants: on a machine busy with other work
-   * it would fall behind for good (and a close would wait on it). When records have waited
-   * idleRescueMs without a commit (AWAITED_RESCUE_MS when someone awaits one), a new thread takes
-   * over at nice 10 (it commits the journal from the database's journal_seq on, as after a crash)
-   * and goes idle again only RESCUED_IDLE_AFTER_MS later; the idle one is ended (its open transaction, if any, rolls back; what it committed
-   * stays, and an entry is never committed twice: see createUsageLog's journal_seq).
+   * it would fall behind for good (and a close would wait on it). When the oldest record not
+   * committed has waited idleRescueMs (AWAITED_RESCUE_MS when someone awaits a commit) and the
+   * thread spent most of the last check waiting for a core (not asleep: a thread that waits for
+   * another writer's lock would do no better at another priority), it is ended; once it is gone, a
+   * new thread takes over at nice 10 (it commits the journal from the database's journal_seq on, as
+   * after a crash; see die) and goes idle again only RESCUED_IDLE_AFTER_MS later.
    */
   function rescueIdleThread(): void {
     const old = current;
-    if (old === null || !old.idle || old.dead || refusal !== null || waitingSince === null) return;
+    if (old === null || !old.idle || old.retired || old.dead || refusal !== null || marks.length === 0) return;
+    // Starved, not asleep: most of the last interval spent runnable, waiting for a core.
+    const wait = old.tid === null ? undefined : threadRunQueueWaitNs(old.tid);
+    const before = old.runQueueWaitNs;
+    old.runQueueWaitNs = wait;
+    const waited = performance.now() - marks[0][1];
     const patience = committers.size > 0 || old.waiting.size > 0 ? Math.min(AWAITED_RESCUE_MS, idleRescueMs) : idleRescueMs;
-    const waited = performance.now() - waitingSince;
     if (waited < patience) return;
+    if (wait !== undefined && (before === undefined || (wait - before) / 1e6 < IDLE_CHECK_MS / 2)) return;
     if (!toldRescue) {
       console.error(`hearth usage log: records waited ${Math.round(waited)} ms for the log thread, which runs at idle priority and found no idle core; ` +
         `a thread 10 nice levels down takes over and stays there for ${RESCUED_IDLE_AFTER_MS / 1000} s (said once)`);
       toldRescue = true;
     }
     old.retired = true;
-    current = spawn(RESCUED_IDLE_AFTER_MS);
-    holdWhileOutstanding(current);
-    waitingSince = performance.now();
     void old.worker.terminate();
   }
-
-  const idleCheck = journalOptions ? setInterval(rescueIdleThread, IDLE_CHECK_MS) : null;
-  idleCheck?.unref();
 
   const journal = journalOptions
     ? new UsageJournal(journalOptions.file, committedJournalSeq(file), onJournaled, {
@@ -369,6 +389,8 @@ export function createUsageLogWorker(
   }
 
   current = spawn();
+  const idleCheck = journal ? setInterval(rescueIdleThread, IDLE_CHECK_MS) : null;
+  idleCheck?.unref();
 
   return {
     append: (r) => enqueue(() => inferenceFields(r, now())),
