@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import type { WatchedThread } from './idle-watch.js';
 import type { JournalOptions } from './journal.js';
 import type { UsageLog, UsageLogOptions, UsageLogStats } from './log.js';
 import type { FromLogThread } from './log-messages.js';
@@ -50,7 +51,7 @@ export interface Pending {
 export type Reply = (answer: FromLogThread | UsageLogThreadError) => void;
 
 /** One thread and the requests it has not answered. */
-export interface Thread {
+export interface Thread extends WatchedThread {
   worker: Worker;
   waiting: Map<number, Reply>;
   stats: UsageLogStats;
@@ -59,9 +60,5 @@ export interface Thread {
   idle: boolean;
   /** Replaced by a thread at a higher priority (log-worker.ts, rescueIdleThread) and being ended. */
   retired: boolean;
-  /** Its Linux thread id, once it said it is idle (null where unknown). */
-  tid: number | null;
-  /** Its time waiting for a core at the last check (see rescueIdleThread). */
-  runQueueWaitNs: number | undefined;
 }
 

@@ -1,30 +1,17 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AuditChainRefused } from './chain-guard.js';
+import { Committers } from './committers.js';
 import { committedJournalSeq, UsageJournal } from './journal.js';
 import { USAGE_LOG_DEFAULTS, type UsageLogStats } from './log.js';
-import { seqInRuns, type FromLogThread, type LogThreadData, type ToLogThread } from './log-messages.js';
+import type { FromLogThread, LogThreadData, ToLogThread } from './log-messages.js';
 import { adminFields, inferenceFields, type NewRecord } from './record.js';
 import type { InferenceRecord } from './types.js';
-import { threadRunQueueWaitNs } from '../base/thread-name.js';
+import { IDLE_CHECK_MS, IdleWatch, RESCUED_IDLE_AFTER_MS } from './idle-watch.js';
+import { JournalRanges } from './journal-ranges.js';
 import { UsageLogThreadError, type Pending, type Reply, type Thread, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
 
 export { UsageLogThreadError, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
-
-/** How long journaled records wait to be sent to the log thread together (see sendJournaled). */
-const JOURNAL_SEND_MS = 50;
-
-/** A thread at SCHED_IDLE that has not committed for this long while records wait is replaced (see rescueIdleThread). */
-const IDLE_RESCUE_MS = 2000;
-/** The same while someone awaits a commit (an admin action's record, a flush). */
-const AWAITED_RESCUE_MS = 250;
-/** How long the thread that replaces it stays at nice 10 before it goes idle again. */
-const RESCUED_IDLE_AFTER_MS = 60_000;
-/** How often the main thread looks at an idle thread's progress. */
-const IDLE_CHECK_MS = 125;
-/** Writes within this long of each other share one mark of when entries were written (see marks). */
-const MARK_MS = 100;
 
 /** Beside this file in dist/; from the TypeScript sources (vitest), the built copy in dist/. */
 function threadScript(): URL {
@@ -34,6 +21,11 @@ function threadScript(): URL {
 }
 
 const ZERO_STATS: UsageLogStats = { transactions: 0, records: 0, checkpoints: 0 };
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/** A request's answer and the thread that gave it. */
+type Answered = { thread: Thread; answer: FromLogThread | UsageLogThreadError };
 
 /**
  * createUsageLog run in a worker thread on its own connection to `file`, so canonical JSON, hashing,
@@ -56,7 +48,7 @@ export function createUsageLogWorker(
     busyTimeoutMs = 5000,
     synchronous = 'NORMAL',
     journal: journalOptions = null,
-    idleRescueMs = IDLE_RESCUE_MS,
+    idleRescueMs,
   }: UsageLogWorkerOptions = {},
 ): UsageLogWorker {
   const stats: UsageLogStats = { ...ZERO_STATS };
@@ -97,20 +89,13 @@ export function createUsageLogWorker(
   let buffer: Pending[] = [];
   let immediate: NodeJS.Immediate | null = null;
   let closing: Promise<void> | null = null;
-  /** Journal mode: who waits for which entry's commit (appends, not the hot path's records). */
-  const committers = new Map<number, { resolve: (seq: number) => void; reject: (error: unknown) => void }>();
+  const committers = new Committers();
   /** Threads that died in a row without committing anything: a database that cannot take writes. */
   let fruitlessDeaths = 0;
   /** Why the thread refuses to extend the chain (chain-guard.ts), or null. */
   let refusal: string | null = null;
-  /**
-   * Journal mode: [newest entry written, when], one per MARK_MS of writes, oldest first; marks whose
-   * entries are all committed are dropped, so the first one dates the oldest record still waiting
-   * (to within MARK_MS).
-   */
-  const marks: [number, number][] = [];
-  /** Said once: a machine without an idle core would say it every minute. */
-  let toldRescue = false;
+  /** Journal mode: whether a log thread at SCHED_IDLE is starved (see rescueIdleThread). */
+  const idleWatch = new IdleWatch(idleRescueMs);
 
   function noteStats(thread: Thread, latest: UsageLogStats): void {
     thread.stats = latest;
@@ -129,28 +114,15 @@ export function createUsageLogWorker(
   function onCommitted(thread: Thread, msg: Extract<FromLogThread, { type: 'committed' }>): void {
     fruitlessDeaths = 0;
     journal?.noteCommitted(msg.upTo);
-    while (journal !== null && marks.length > 0 && marks[0][0] <= journal.committedNumber) marks.shift();
-    for (const [j, c] of committers) {
-      // Not in the runs but at most upTo: committed by a thread that ended before it said so.
-      const seq = seqInRuns(msg.runs, j) ?? (j <= msg.upTo ? 0 : undefined);
-      if (seq === undefined) continue;
-      committers.delete(j);
-      c.resolve(seq);
-    }
+    if (journal !== null) idleWatch.committed(journal.committedNumber);
+    committers.committed(msg.runs, msg.upTo);
     holdWhileOutstanding(thread);
     if (current !== null && current !== thread) holdWhileOutstanding(current);
   }
 
-  /** The entries stay journaled (committed there on a later start); whoever awaits them is told why not now. */
   function onRefused(msg: Extract<FromLogThread, { type: 'refused' }>): void {
     refusal = msg.error;
-    for (const j of msg.entries) {
-      const c = committers.get(j);
-      if (c) {
-        committers.delete(j);
-        c.reject(new AuditChainRefused(msg.error));
-      }
-    }
+    committers.refused(msg.entries, msg.error);
   }
 
   /** `idleAfterMs`: when the thread goes to SCHED_IDLE once it has committed the journal's backlog (see log-thread.ts). */
@@ -206,8 +178,7 @@ export function createUsageLogWorker(
           current = spawn();
           holdWhileOutstanding(current);
         } else {
-          for (const c of committers.values()) c.reject(error);
-          committers.clear();
+          committers.rejectAll(error);
         }
       }
     };
@@ -225,76 +196,27 @@ export function createUsageLogWorker(
     return thread;
   }
 
-  /**
-   * Journal mode: the byte range written to the file goes to the thread every JOURNAL_SEND_MS, and
-   * the thread reads it from the file. A message to an idle thread costs the HTTP thread its
-   * wake-up (about 23 µs measured, and ~100 µs seen in profiles when the woken thread takes the
-   * core), and the reply another; per request that was the largest cost left on the one-connection
-   * path, and at every 5 ms a visible share of its p99. The records are already durable, so only
-   * the commit waits; an append someone awaits (an admin action, flush) is sent at once. Sending
-   * the range rather than the text: copying 100–200 kB of text into each message cost the HTTP
-   * thread 2% at 64 connections, and a thread that falls behind would queue that text in memory.
-   */
-  let unsent: { start: number; end: number } | null = null;
-  let unsentCount = 0;
-  let sendTimer: NodeJS.Timeout | null = null;
-
-  function sendJournaled(): void {
-    if (sendTimer) clearTimeout(sendTimer);
-    sendTimer = null;
-    if (unsent === null) return;
-    const { start, end } = unsent;
-    unsent = null;
-    unsentCount = 0;
+  /** Journal mode: what the journal wrote and the thread was not told yet (see journal-ranges.ts). */
+  const ranges = new JournalRanges((start, end) => {
     current ??= spawn();
     current.worker.postMessage({ type: 'journaled', start, end } satisfies ToLogThread);
     holdWhileOutstanding(current);
-  }
+  }, maxBatch);
 
   function onJournaled(start: number, end: number): void {
-    const now = performance.now();
-    const newest = journal?.writtenNumber ?? 0;
-    const last = marks.at(-1);
-    if (last !== undefined && now - last[1] < MARK_MS) last[0] = newest;
-    else marks.push([newest, now]);
-    // Writes follow each other in the file; the journal is emptied only once all is committed,
-    // so a range that starts below the unsent one is a fresh file: send what came before first.
-    if (unsent !== null && start !== unsent.end) sendJournaled();
-    if (unsent === null) unsent = { start, end };
-    else unsent.end = end;
-    unsentCount += 1;
-    if (committers.size > 0 || unsentCount >= maxBatch) sendJournaled();
-    else if (!sendTimer) {
-      sendTimer = setTimeout(sendJournaled, JOURNAL_SEND_MS);
-      sendTimer.unref();
-    }
+    if (journal !== null) idleWatch.written(journal.writtenNumber);
+    ranges.add(start, end, committers.size > 0);
   }
 
   /**
-   * A thread at SCHED_IDLE runs only on a core nothing else wants: on a machine busy with other work
-   * it would fall behind for good (and a close would wait on it). When the oldest record not
-   * committed has waited idleRescueMs (AWAITED_RESCUE_MS when someone awaits a commit) and the
-   * thread spent most of the last check waiting for a core (not asleep: a thread that waits for
-   * another writer's lock would do no better at another priority), it is ended; once it is gone, a
-   * new thread takes over at nice 10 (it commits the journal from the database's journal_seq on, as
-   * after a crash; see die) and goes idle again only RESCUED_IDLE_AFTER_MS later.
+   * A log thread at SCHED_IDLE that a machine without an idle core starves (see idle-watch.ts) is
+   * ended; once it is gone, die() starts a thread at nice 10, which commits the journal from the
+   * database's journal_seq on, as after a crash, and goes idle again only RESCUED_IDLE_AFTER_MS later.
    */
   function rescueIdleThread(): void {
     const old = current;
-    if (old === null || !old.idle || old.retired || old.dead || refusal !== null || marks.length === 0) return;
-    // Starved, not asleep: most of the last interval spent runnable, waiting for a core.
-    const wait = old.tid === null ? undefined : threadRunQueueWaitNs(old.tid);
-    const before = old.runQueueWaitNs;
-    old.runQueueWaitNs = wait;
-    const waited = performance.now() - marks[0][1];
-    const patience = committers.size > 0 || old.waiting.size > 0 ? Math.min(AWAITED_RESCUE_MS, idleRescueMs) : idleRescueMs;
-    if (waited < patience) return;
-    if (wait !== undefined && (before === undefined || (wait - before) / 1e6 < IDLE_CHECK_MS / 2)) return;
-    if (!toldRescue) {
-      console.error(`hearth usage log: records waited ${Math.round(waited)} ms for the log thread, which runs at idle priority and found no idle core; ` +
-        `a thread 10 nice levels down takes over and stays there for ${RESCUED_IDLE_AFTER_MS / 1000} s (said once)`);
-      toldRescue = true;
-    }
+    if (old === null || !old.idle || old.retired || old.dead || refusal !== null) return;
+    if (!idleWatch.starved(old, committers.size > 0 || old.waiting.size > 0)) return;
     old.retired = true;
     void old.worker.terminate();
   }
@@ -302,9 +224,8 @@ export function createUsageLogWorker(
   const journal = journalOptions
     ? new UsageJournal(journalOptions.file, committedJournalSeq(file), onJournaled, {
       ...journalOptions,
-      onHold: () => sendJournaled(),
-      // Every entry written is committed: a range not sent yet would point into the emptied file.
-      onEmptied: () => { unsent = null; unsentCount = 0; },
+      onHold: () => ranges.send(),
+      onEmptied: () => ranges.drop(),
     })
     : null;
 
@@ -338,12 +259,11 @@ export function createUsageLogWorker(
     if (journal) {
       return new Promise<number>((resolve, reject) => {
         const j = journal.append(fields, (error) => {
-          if (error) {
-            committers.delete(j);
-            reject(error);
-          }
+          if (!error) return;
+          committers.fail(j, error);
+          reject(error);
         });
-        committers.set(j, { resolve, reject });
+        committers.add(j, resolve, reject);
       });
     }
     return new Promise<number>((resolve, reject) => {
@@ -355,7 +275,7 @@ export function createUsageLogWorker(
   /** `alone`: no other request is in progress, so the journal is written at once rather than at the end of the turn. */
   function record(r: InferenceRecord, done: (error: Error | null) => void, alone = false): void {
     if (!journal) {
-      enqueue(() => inferenceFields(r, now())).then(() => done(null), (error: unknown) => done(error instanceof Error ? error : new Error(String(error))));
+      enqueue(() => inferenceFields(r, now())).then(() => done(null), (error: unknown) => done(asError(error)));
       return;
     }
     if (closing) {
@@ -366,7 +286,7 @@ export function createUsageLogWorker(
     try {
       fields = inferenceFields(r, now());
     } catch (error) {
-      done(error instanceof Error ? error : new Error(String(error)));
+      done(asError(error));
       return;
     }
     journal.append(fields, done, alone);
@@ -376,12 +296,12 @@ export function createUsageLogWorker(
    * Sends what is buffered, then `type`; resolves with the thread's answer (an error if it died
    * first). A thread replaced meanwhile (rescueIdleThread) did not finish: its successor is asked.
    */
-  async function roundTrip(type: 'flush' | 'close'): Promise<{ thread: Thread; answer: FromLogThread | UsageLogThreadError }> {
+  async function roundTrip(type: 'flush' | 'close'): Promise<Answered> {
     for (;;) {
       journal?.write();
-      sendJournaled();
+      ranges.send();
       sendBuffer();
-      const result = await new Promise<{ thread: Thread; answer: FromLogThread | UsageLogThreadError }>((resolve) => {
+      const result = await new Promise<Answered>((resolve) => {
         const thread = request({ type, id: nextId++ }, (answer) => resolve({ thread, answer }));
       });
       if (!result.thread.retired) return result;
