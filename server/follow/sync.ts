@@ -5,6 +5,7 @@ import type { Db } from '../db/database.js';
 import type { BlobStore } from '../registry/blobs.js';
 import type { Registry } from '../registry/registry.js';
 import type { ModelManager } from '../runtime/models.js';
+import type { RolloutGuard } from '../reliability/rollout-guard.js';
 import type { WorkerPool } from '../runtime/pool.js';
 import type { AdminEvent } from '../usage/types.js';
 import { FollowError, type LeaderClient, type LeaderModel, type MirroredKey } from './leader-client.js';
@@ -28,6 +29,8 @@ export interface SyncDeps {
   removed: RemovedBlobs;
   /** Mirrored too, so a client's key works on either instance; optional for registry-only syncs. */
   keys?: KeyStore;
+  /** A removed model's guard goes with it, as on a delete through the admin API (RolloutGuard.forget). */
+  guard: Pick<RolloutGuard, 'forget'>;
 }
 
 export interface SyncResult {
@@ -198,6 +201,7 @@ async function removeModel(deps: SyncDeps, name: string, client: LeaderClient, r
   const { registry, models, removed } = deps;
   for (const v of registry.listVersions(name)) await models.unload(name, v.version);
   for (const sha of registry.remove(name)) await removed.keep(sha);
+  deps.guard.forget(name);
   result.changes.push(`${name}: removed`);
   await deps.recordAdmin({ action: 'remove', actor: ACTOR, model: name, detail: { leader: client.display } });
 }

@@ -97,7 +97,9 @@ export const followPlugin = fp(async (app: FastifyInstance) => {
     const transport = followTransport(config);
     const { db, registry, blobs, pool, models, recordAdmin, keys } = app.hearth;
     const removed = new RemovedBlobs(blobs, config.followGraceDays * 24 * 3600 * 1000);
-    follower = createFollower({ db, registry, blobs, pool, models, recordAdmin, keys, removed, uploadLimitBytes: config.uploadLimitBytes }, {
+    follower = createFollower({
+      db, registry, blobs, pool, models, recordAdmin, keys, removed, uploadLimitBytes: config.uploadLimitBytes, guard: app.hearth.rolloutGuard,
+    }, {
       url: config.followUrl, key: transport.key, transport: transport.transport, intervalMs: config.followIntervalMs,
       maxRemovals: config.followMaxRemovals,
       log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
