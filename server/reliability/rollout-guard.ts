@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import type { InferenceOutcome, VersionHealth } from '../runtime/version-health.js';
 import { rollbackProduction, type RollbackDeps } from './rollback.js';
 import { errorMessage } from '../base/message.js';
+import { hasAdminRecord } from '../usage/query.js';
 import { RolloutGuardSchema, type RolloutGuardSettings, type WatchStatus } from './rollout-guard-schemas.js';
 import { WatchStore, type StoredWatch } from './watch-store.js';
 
@@ -11,6 +12,8 @@ export { RolloutGuardSchema, WatchStatusSchema, type RolloutGuardSettings, type 
 export interface GuardDeps extends RollbackDeps {
   db: Db;
   models: RollbackDeps['models'] & { health: Pick<VersionHealth, 'onOutcome'> };
+  /** Resolves once the audit log has committed every record handed to it, and what the last process journaled. */
+  flushAudit: () => Promise<void>;
 }
 
 interface Watch extends StoredWatch {
@@ -206,13 +209,37 @@ export class RolloutGuard {
     }
     const last = this.deps.registry.aliasHistory(w.model, 'production').at(-1);
     if (production !== null && last?.action === 'auto-rollback' && last.version === production && last.changedAt >= w.startedAt) {
-      // The rollback went through; only its outcome was not stored.
-      w.status = 'rolled-back';
-      w.from = production;
-      this.save(w);
+      void this.completeRollBack(w, production, last.changedAt);
       return;
     }
     this.stop(w, 'superseded', `the server stopped while rolling back, and production has since moved to ${production === null ? 'no version' : `version ${production}`}`);
+  }
+
+  /**
+   * The rollback went through before the process died, but its outcome was not stored, and maybe not
+   * its audit record: that is journaled at the end of the event-loop turn in which production moved
+   * (server/usage/journal.ts). Once the log has committed what the last process journaled, the record
+   * is written if the log lacks it. Only then is the watch stored as rolled back: a process that dies
+   * before checks again at its next start.
+   */
+  private async completeRollBack(w: Watch, production: number, movedAt: number): Promise<void> {
+    const { db, flushAudit, recordAdmin } = this.deps;
+    try {
+      await flushAudit();
+      if (!hasAdminRecord(db, { action: 'auto-rollback', model: w.model, version: production, since: movedAt })) {
+        await recordAdmin({
+          action: 'auto-rollback', actor: 'system', model: w.model, version: production,
+          reason: w.reason ?? `Version ${w.version} of "${w.model}" was rolled back automatically.`, detail: { from: w.version },
+        });
+      }
+    } catch {
+      // The log refuses or is closed: the watch stays rolling-back, and the next start tries again.
+      return;
+    }
+    if (this.watches.get(w.model) !== w || w.status !== 'rolling-back') return;
+    w.status = 'rolled-back';
+    w.from = production;
+    this.save(w);
   }
 
   /** Updates the figures; on a breach, rolls back. Returns whether it breached. */

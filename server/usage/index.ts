@@ -39,6 +39,6 @@ export { AuditChainRefused } from './chain-guard.js';
 export { CHECKPOINT_FILE } from './checkpoint-file.js';
 export { exportUsage, type ExportUsageOptions } from './export-usage.js';
 export { summarizeUsage, type KeySummary, type ModelSummary, type SummaryOptions, type UsageTotals } from './summary.js';
-export { queryUsage, type QueryUsageOptions, type UsagePage } from './query.js';
+export { hasAdminRecord, queryUsage, type QueryUsageOptions, type UsagePage } from './query.js';
 export { pruneBefore, type PruneResult } from './retention.js';
 export type { UsageFilter } from './filter.js';

@@ -31,3 +31,12 @@ export function queryUsage(db: Database, { limit = 100, beforeSeq, ...filter }: 
   const page = more ? rows.slice(0, size) : rows;
   return { rows: page, nextBeforeSeq: more ? page[page.length - 1].seq : null };
 }
+
+/**
+ * Whether the log holds an admin record of `action` on the model's `version` made at or after
+ * `since`. Only committed records count: flush the log first to include what is still journaled.
+ */
+export function hasAdminRecord(db: Database, { action, model, version, since }: { action: string; model: string; version: number; since: number }): boolean {
+  return db.prepare("SELECT 1 FROM records WHERE model = ? AND time >= ? AND kind = 'admin' AND action = ? AND version = ? LIMIT 1")
+    .get(model, since, action, version) !== undefined;
+}

@@ -198,6 +198,73 @@ describe('a guarded rollout across a server restart', () => {
     expect([...storedWatches(dataDir).values()].map((r) => r.status).sort()).toEqual(['inconclusive', 'passed', 'rolled-back']);
   });
 
+  /** The auto-rollback records in the audit export, which must verify. */
+  const autoRollbacks = async (s: ChildServer) => {
+    const bundle = await (await s.admin('/admin/v1/audit/export')).text();
+    expect((await verifyBundle(bundle)).ok).toBe(true);
+    return bundle.split('\n').filter((l) => l.includes('"auto-rollback"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  };
+
+  it('writes the audit record of a rollback whose process died after production moved back and before the record was journaled', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-guard-restart-'));
+    const dataDir = dir;
+    child = await spawnServer(dataDir);
+    await lookupWithBrokenV2(child, 'lookup');
+    await setGuard(child, 'lookup', { errorRate: 0.25, minRequests: 8, windowSeconds: 3600 });
+    expect((await promote(child, 'lookup', 2)).status).toBe(200);
+    await kill(child);
+
+    // What a kill leaves one event-loop turn after the guard's rollback moved production (the audit
+    // record is journaled at the end of that turn): the watch stored as rolling-back with its reason,
+    // production on version 1 with an auto-rollback in its history, and no audit record.
+    const reason = 'Version 2 of "lookup" was rolled back automatically: error rate 1.000 over 8 requests passed the guard\'s 0.25.';
+    editDatabase(dataDir, (db) => {
+      const modelId = (db.prepare("SELECT id FROM models WHERE name = 'lookup'").get() as { id: number }).id;
+      const { started_at: startedAt } = db.prepare("SELECT started_at FROM rollout_watches WHERE model = 'lookup'").get() as { started_at: number };
+      db.prepare("UPDATE rollout_watches SET status = 'rolling-back', reason = ?, requests = 8, errors = 8 WHERE model = 'lookup'").run(reason);
+      db.prepare("UPDATE aliases SET version = 1 WHERE alias = 'production' AND model_id = ?").run(modelId);
+      db.prepare("INSERT INTO alias_history (model_id, alias, version, action, reason, changed_at) VALUES (?, 'production', 1, 'auto-rollback', ?, ?)")
+        .run(modelId, reason, startedAt + 1000);
+    });
+
+    child = await spawnServer(dataDir);
+    const s = child;
+    const watch = await settled(s, 'lookup', 'rolled-back');
+    expect(watch).toMatchObject({ version: 2, from: 1, reason });
+    expect(await production(s, 'lookup')).toBe(1);
+    const records = await autoRollbacks(s);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ action: 'auto-rollback', actor: 'system', model: 'lookup', version: 1, reason });
+    expect(storedWatches(dataDir).get('lookup')).toMatchObject({ status: 'rolled-back' });
+    await kill(child);
+
+    // Written once: the next start finds nothing to finish.
+    child = await spawnServer(dataDir);
+    expect(await watchOf(child, 'lookup')).toMatchObject({ status: 'rolled-back' });
+    expect(await autoRollbacks(child)).toHaveLength(1);
+  });
+
+  it('does not write the audit record again when the process died after it, before the watch stored its outcome', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-guard-restart-'));
+    const dataDir = dir;
+    child = await spawnServer(dataDir);
+    await lookupWithBrokenV2(child, 'lookup');
+    await setGuard(child, 'lookup', { errorRate: 0.25, minRequests: 8, windowSeconds: 3600 });
+    expect((await promote(child, 'lookup', 2)).status).toBe(200);
+    for (let i = 0; i < 8; i++) expect([400, 503]).toContain((await infer(child.url, 'lookup', gatherInput([5]))).status);
+    await settled(child, 'lookup', 'rolled-back');
+    expect(await autoRollbacks(child)).toHaveLength(1);
+    await kill(child);
+    // As a kill after the record and before the watch's outcome was stored leaves it.
+    editDatabase(dataDir, (db) => { db.prepare("UPDATE rollout_watches SET status = 'rolling-back' WHERE model = 'lookup'").run(); });
+
+    child = await spawnServer(dataDir);
+    const s = child;
+    await settled(s, 'lookup', 'rolled-back');
+    expect(await production(s, 'lookup')).toBe(1);
+    expect(await autoRollbacks(s)).toHaveLength(1);
+  });
+
   it('drops, not resumes, a watch whose production was moved while the server was down', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-guard-restart-'));
     const dataDir = dir;

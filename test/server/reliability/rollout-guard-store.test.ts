@@ -30,6 +30,8 @@ function startGuard(db: Db, { load = () => Promise.resolve(), recordAdmin }: {
   const guard = new RolloutGuard({
     db, registry,
     recordAdmin: recordAdmin ?? ((e) => { audit.push(e); return Promise.resolve(); }),
+    // The audit log of these tests is `audit`, committed as it is handed a record: there is nothing to wait for.
+    flushAudit: () => Promise.resolve(),
     models: {
       load: (name, version) => { loads.push(`${name}/${version}`); return load(name, version); },
       health: { onOutcome: (l) => { listeners.add(l); return () => { listeners.delete(l); }; } },
@@ -153,7 +155,7 @@ describe('the rollout guard stores its watches', () => {
     g.guard.close();
   });
 
-  it('does not roll back twice when the server was killed after production moved back', async () => {
+  it('does not roll back twice when the server was killed after production moved back, and writes the audit record the kill lost', async () => {
     const killed = startGuard(db, { recordAdmin: () => new Promise<void>(() => undefined) });
     killed.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
     killed.guard.watch('m', 2, 1);
@@ -162,10 +164,13 @@ describe('the rollout guard stores its watches', () => {
     await vi.waitFor(() => expect(killed.registry.aliasVersion('m', 'production')).toBe(1));
     expect(row()).toMatchObject({ status: 'rolling-back' });
 
+    // The killed process's record never reached the log (it is journaled a turn after production moves).
     const restarted = startGuard(db);
-    expect(restarted.guard.status('m')).toMatchObject({ status: 'rolled-back', from: 1 });
+    await vi.waitFor(() => expect(restarted.guard.status('m')).toMatchObject({ status: 'rolled-back', from: 1 }));
+    expect(row()).toMatchObject({ status: 'rolled-back' });
     expect(restarted.loads).toEqual([]);
-    expect(restarted.audit).toEqual([]);
+    expect(restarted.audit).toMatchObject([{ action: 'auto-rollback', actor: 'system', model: 'm', version: 1, detail: { from: 2 } }]);
+    expect(restarted.audit[0].reason).toMatch(/error rate 1\.000 over 2 requests/);
     expect(restarted.registry.aliasHistory('m', 'production').filter((h) => h.action === 'auto-rollback')).toHaveLength(1);
     restarted.guard.close();
   });
