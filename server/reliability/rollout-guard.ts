@@ -1,10 +1,10 @@
-import { Value } from '@sinclair/typebox/value';
 import type { Db } from '../db/database.js';
 import type { InferenceOutcome, VersionHealth } from '../runtime/version-health.js';
 import { rollbackProduction, type RollbackDeps } from './rollback.js';
 import { errorMessage } from '../base/message.js';
 import { hasAdminRecord } from '../usage/query.js';
-import { RolloutGuardSchema, type RolloutGuardSettings, type WatchStatus } from './rollout-guard-schemas.js';
+import type { RolloutGuardSettings, WatchStatus } from './rollout-guard-schemas.js';
+import { deleteGuardSettings, readGuardSettings, writeGuardSettings } from './guard-settings.js';
 import { WatchStore, type StoredWatch } from './watch-store.js';
 
 export { RolloutGuardSchema, WatchStatusSchema, type RolloutGuardSettings, type WatchStatus } from './rollout-guard-schemas.js';
@@ -33,8 +33,6 @@ const EVAL_INTERVAL_MS = 50;
  * a server killed inside a window resumes with the counts of all but its last moments.
  */
 const SAVE_INTERVAL_MS = 250;
-
-const settingsKey = (model: string) => `rollout-guard:${model}`;
 
 /** Nearest-rank 99th percentile. */
 export function p99(values: readonly number[]): number | null {
@@ -72,25 +70,17 @@ export class RolloutGuard {
   }
 
   settingsOf(model: string): RolloutGuardSettings | null {
-    const row = this.deps.db.prepare('SELECT value FROM settings WHERE key = ?').get(settingsKey(model)) as { value: string } | undefined;
-    if (!row) return null;
-    try {
-      const value: unknown = JSON.parse(row.value);
-      return Value.Check(RolloutGuardSchema, value) ? value : null;
-    } catch {
-      return null;
-    }
+    return readGuardSettings(this.deps.db, model);
   }
 
   configure(model: string, settings: RolloutGuardSettings): void {
-    this.deps.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
-      .run(settingsKey(model), JSON.stringify(settings));
+    writeGuardSettings(this.deps.db, model, settings);
   }
 
   /** Removes the model's guard and stops any watch; true when there was one. */
   remove(model: string): boolean {
     this.cancel(model, 'the rollout guard was removed');
-    return this.deps.db.prepare('DELETE FROM settings WHERE key = ?').run(settingsKey(model)).changes > 0;
+    return deleteGuardSettings(this.deps.db, model);
   }
 
   /** After a promote: watches the new production version, if the model has a guard and somewhere to go back to. */
@@ -122,7 +112,7 @@ export class RolloutGuard {
    * A guard left behind would arm itself for the next model uploaded under the same name.
    */
   forget(model: string): void {
-    this.deps.db.prepare('DELETE FROM settings WHERE key = ?').run(settingsKey(model));
+    deleteGuardSettings(this.deps.db, model);
     const w = this.watches.get(model);
     if (!w) return;
     this.clearTimers(w);
