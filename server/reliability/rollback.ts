@@ -21,12 +21,16 @@ export interface RollbackResult {
  * normally still warm) before the alias moves, so no request meets a cold or missing version.
  * The admin's rollback and the rollout guard's automatic one both come through here. Production
  * moved by someone else while that version loaded (a promote) stands: nothing is rolled back,
- * and the error (a conflict) says so.
+ * and the error (a conflict) says so. So does `proceed` answering false, asked in the same turn as
+ * production moves: the guard's way to call off a rollback that a promote of production's own
+ * version overruled (production did not move, so only the guard knows).
  */
 export async function rollbackProduction(
   deps: RollbackDeps,
   name: string,
-  { action = 'rollback', actor, ip, reason = '' }: { action?: 'rollback' | 'auto-rollback'; actor?: string; ip?: string; reason?: string } = {},
+  { action = 'rollback', actor, ip, reason = '', proceed = () => true }: {
+    action?: 'rollback' | 'auto-rollback'; actor?: string; ip?: string; reason?: string; proceed?: () => boolean;
+  } = {},
 ): Promise<RollbackResult> {
   const { registry, models, recordAdmin } = deps;
   const target = registry.rollbackTarget(name);
@@ -36,6 +40,7 @@ export async function rollbackProduction(
   if (now !== from) {
     throw conflict(`Production of "${name}" moved to ${now === null ? 'no version' : `version ${now}`} while version ${target} was loading to roll back to; nothing was rolled back.`);
   }
+  if (!proceed()) throw conflict(`The rollback of "${name}" was called off while version ${target} was loading; nothing was rolled back.`);
   registry.setAlias(name, 'production', target, action, reason);
   await recordAdmin({ action, actor, model: name, version: target, ip, reason: reason || undefined, detail: { from } });
   return { name, alias: 'production', version: target, previous: from };

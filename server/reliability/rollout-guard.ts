@@ -18,6 +18,8 @@ export interface GuardDeps extends RollbackDeps {
 
 interface Watch extends StoredWatch {
   latencies: number[];
+  /** Set once its rollback moved production: a promote after that no longer calls the rollback off. */
+  movedBack?: boolean;
   endTimer?: NodeJS.Timeout;
   evalTimer?: NodeJS.Timeout;
   saveTimer?: NodeJS.Timeout;
@@ -100,10 +102,14 @@ export class RolloutGuard {
     return this.status(model);
   }
 
-  /** Stops watching (production was moved by hand, or the guard removed). */
+  /**
+   * Stops watching (production was moved by hand, or the guard removed), and calls off a rollback
+   * that has not moved production yet: a promote of the very version being rolled back leaves
+   * production where it was, so rollbackProduction cannot see it and asks the guard (see rollBack).
+   */
   cancel(model: string, reason: string): void {
     const w = this.watches.get(model);
-    if (!w || w.status !== 'watching') return;
+    if (!w || !(w.status === 'watching' || (w.status === 'rolling-back' && !w.movedBack))) return;
     this.stop(w, 'superseded', reason);
   }
 
@@ -199,6 +205,7 @@ export class RolloutGuard {
     }
     const last = this.deps.registry.aliasHistory(w.model, 'production').at(-1);
     if (production !== null && last?.action === 'auto-rollback' && last.version === production && last.changedAt >= w.startedAt) {
+      w.movedBack = true;
       void this.completeRollBack(w, production, last.changedAt);
       return;
     }
@@ -274,10 +281,18 @@ export class RolloutGuard {
     // Stored before production moves: a server killed from here on finishes the rollback when it starts.
     this.save(w);
     try {
-      const result = await rollbackProduction(this.deps, w.model, { action: 'auto-rollback', actor: 'system', reason });
+      const result = await rollbackProduction(this.deps, w.model, {
+        action: 'auto-rollback', actor: 'system', reason,
+        proceed: () => {
+          w.movedBack = this.watches.get(w.model) === w && w.status === 'rolling-back';
+          return w.movedBack;
+        },
+      });
       w.status = 'rolled-back';
       w.from = result.version;
     } catch (err) {
+      // Called off by a promote (cancel): its watch is stopped and stored already.
+      if (!w.movedBack && w.status !== 'rolling-back') return;
       if (registry.aliasVersion(w.model, 'production') !== w.version) {
         // Production was moved by hand while the version to go back to loaded: that move stands.
         this.stop(w, 'superseded', `${reason} Production was moved by hand during the rollback, which was not carried out: ${errorMessage(err)}`);

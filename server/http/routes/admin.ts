@@ -166,9 +166,12 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     if (alias === 'production') await models.load(name, version);
     const previous = registry.aliasVersion(name, alias) ?? null;
     registry.setAlias(name, alias, version);
+    // In the turn production moves, before any await: a rollback the guard is carrying out must
+    // learn of this promote before it can move production back over it (RolloutGuard.cancel).
+    const watch = alias === 'production' ? guard.watch(name, version, previous) : undefined;
     await app.hearth.recordAdmin({ action: alias === 'production' ? 'promote' : 'alias', model: name, version, ip: req.ip, detail: { alias, previous } });
     if (alias !== 'production') return { name, alias, version, previous };
-    return { name, alias, version, previous, guard: guard.watch(name, version, previous) };
+    return { name, alias, version, previous, guard: watch ?? null };
   });
 
   r.delete('/models/:name/aliases/:alias', {

@@ -155,6 +155,39 @@ describe('the rollout guard stores its watches', () => {
     g.guard.close();
   });
 
+  it('leaves production on the version an admin promoted again while the guard was rolling it back, across a restart too', async () => {
+    let loaded!: () => void;
+    const g = startGuard(db, { load: () => new Promise<void>((resolve) => { loaded = resolve; }) });
+    g.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
+    g.guard.watch('m', 2, 1);
+    g.emit(2, false);
+    vi.advanceTimersByTime(1000);
+    expect(g.guard.status('m')).toMatchObject({ version: 2, status: 'rolling-back' });
+
+    // The admin promotes version 2 again, production's version (as the alias route does), while version 1 loads:
+    // production does not move, so only the guard can tell the rollback was overruled.
+    g.registry.setAlias('m', 'production', 2);
+    expect(g.guard.watch('m', 2, 2)).toBeNull();
+    expect(g.guard.status('m')).toMatchObject({ version: 2, status: 'superseded', reason: 'production moved to version 2' });
+    expect(row()).toMatchObject({ status: 'superseded' });
+    loaded();
+    await vi.waitFor(() => expect(g.loads).toEqual(['m/1']));
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(g.registry.aliasVersion('m', 'production')).toBe(2);
+    expect(g.registry.aliasHistory('m', 'production').filter((h) => h.action === 'auto-rollback')).toEqual([]);
+    expect(g.audit).toEqual([]);
+    expect(g.guard.status('m')).toMatchObject({ status: 'superseded' });
+
+    // Killed then: the next start has no rollback to finish.
+    const restarted = startGuard(db);
+    await Promise.resolve();
+    expect(restarted.guard.status('m')).toMatchObject({ status: 'superseded' });
+    expect(restarted.loads).toEqual([]);
+    expect(restarted.registry.aliasVersion('m', 'production')).toBe(2);
+    restarted.guard.close();
+    g.guard.close();
+  });
+
   it('does not roll back twice when the server was killed after production moved back, and writes the audit record the kill lost', async () => {
     const killed = startGuard(db, { recordAdmin: () => new Promise<void>(() => undefined) });
     killed.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
