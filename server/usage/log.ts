@@ -31,6 +31,7 @@ export interface UsageLogOptions {
 
 export interface UsageLogStats {
   transactions: number;
+  /** Records this log committed; a journal entry it found already committed (seq 0) is not one. */
   records: number;
   checkpoints: number;
 }
@@ -137,7 +138,8 @@ export function createUsageLog(
     }
   }
 
-  const writeBatch = db.transaction((batch: Pending[]): { seqs: number[]; signed: FileCheckpoint[] } => {
+  /** `written`: the records this transaction added, which leaves out journal entries already in (seq 0). */
+  const writeBatch = db.transaction((batch: Pending[]): { seqs: number[]; written: number; signed: FileCheckpoint[] } => {
     // Refuse to chain onto a history that no longer matches what was signed (see chain-guard.ts).
     assertChainHolds(db, anchors);
     // Read the head inside the transaction: exports and pruning also touch chain_state.
@@ -175,7 +177,7 @@ export function createUsageLog(
     rows.finish();
     updateHead.run(seq, prevHash);
     if (journaled > 0) updateJournalSeq.run(journaled, journaled);
-    return { seqs, signed };
+    return { seqs, written: seq - head.headSeq, signed };
   });
 
   const checkpointHead = db.transaction((): FileCheckpoint[] => {
@@ -227,7 +229,7 @@ export function createUsageLog(
     while (queue.length > 0) {
       const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
       queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
-      let result: { seqs: number[]; signed: FileCheckpoint[] };
+      let result: ReturnType<typeof writeBatch>;
       try {
         result = writeBatch.immediate(batch);
       } catch (error) {
@@ -236,7 +238,7 @@ export function createUsageLog(
       }
       noteCheckpoints(result.signed);
       stats.transactions += 1;
-      stats.records += batch.length;
+      stats.records += result.written;
       batch.forEach((item, i) => item.resolve(result.seqs[i]));
     }
   }

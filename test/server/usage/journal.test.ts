@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { journaledRecordProblem, journalLine, parseJournal, readJournal } from '../../../server/usage/journal.js';
+import { createUsageLog } from '../../../server/usage/log.js';
 import { createUsageLogWorker, type UsageLogWorker } from '../../../server/usage/log-worker.js';
 import { adminFields, hashRecord, inferenceFields, RECORD_SELECT } from '../../../server/usage/record.js';
 import type { StoredRecord } from '../../../server/usage/types.js';
@@ -117,6 +118,26 @@ describe('the usage journal', () => {
     expect(chainedRequestIds(t.file)).toEqual(ids(0, 25));
     // The new entries start on a line of their own, after the torn one, so a later start reads them too.
     expect(readJournal(journal).map((e) => e.r.requestId)).toEqual(ids(0, 25));
+  });
+
+  it('counts as records only the entries its thread committed, not those another writer committed after the thread started', async () => {
+    t = openTempDb();
+    const journal = join(t.dir, 'usage-journal');
+    const entries = Array.from({ length: 5 }, (_, i) => ({ j: i + 1, r: inferenceFields(sampleRecord(i), 1_700_000_000_000) }));
+    writeFileSync(journal, entries.map((e) => journalLine(e.j, e.r)).join(''));
+    // Another writer holds the lock: the thread reads journal_seq 0 at its start and then waits to commit.
+    const other = new Database(t.file);
+    other.exec('BEGIN IMMEDIATE');
+    const log = open();
+    await new Promise((resolve) => log.thread!.once('message', resolve));
+    // Meanwhile that writer commits the first three entries.
+    await createUsageLog(other).appendJournaled(entries.slice(0, 3));
+    other.exec('COMMIT');
+    other.close();
+    await log.flush();
+    expect(chainedRequestIds(t.file)).toEqual(ids(0, 5));
+    // Before, records read 5: the three entries the thread skipped (seq 0) were counted.
+    expect(log.stats.records).toBe(2);
   });
 
   it('empties the journal once all of it is committed, and numbers on from the database after a restart', async () => {

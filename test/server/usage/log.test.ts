@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUsageLog } from '../../../server/usage/log.js';
-import { hashRecord, RECORD_SELECT } from '../../../server/usage/record.js';
+import { hashRecord, inferenceFields, RECORD_SELECT } from '../../../server/usage/record.js';
 import { ZERO_HASH } from '../../../server/usage/schema.js';
 import { generateSigningKey } from '../../../server/usage/signing.js';
 import { verifyPayload } from '../../../server/usage/signing.js';
@@ -132,6 +132,24 @@ describe('createUsageLog', () => {
     await expect(log.appendAdmin({ action: 'load', actor: 'system' })).resolves.toBe(0);
     await log.close();
     expect(t.db.prepare('SELECT COUNT(*) AS n FROM records').get()).toEqual({ n: 0 });
+  });
+
+  it('counts as records only the journal entries it commits, not those another connection committed first', async () => {
+    t = openTempDb();
+    const entries = Array.from({ length: 5 }, (_, i) => ({ j: i + 1, r: inferenceFields(sampleRecord(i), 1_700_000_000_000) }));
+    // The process before committed the first three entries, on its own connection.
+    const earlier = new Database(t.file);
+    const before = createUsageLog(earlier);
+    await expect(before.appendJournaled(entries.slice(0, 3))).resolves.toEqual([1, 2, 3]);
+    await before.close();
+    earlier.close();
+    const log = createUsageLog(t.db);
+    // Handed the whole journal, it skips what is in already (seq 0) and commits the rest.
+    await expect(log.appendJournaled(entries)).resolves.toEqual([0, 0, 0, 4, 5]);
+    // Before, records read 5: the three skipped entries were counted as committed.
+    expect(log.stats).toEqual({ transactions: 1, records: 2, checkpoints: 0 });
+    await log.close();
+    expect(t.db.prepare('SELECT request_id FROM records ORDER BY seq').pluck().all()).toEqual(['req-0', 'req-1', 'req-2', 'req-3', 'req-4']);
   });
 
   it('continues the chain across a restart', async () => {
