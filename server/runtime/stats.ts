@@ -14,7 +14,24 @@ export interface BatchStats {
 
 const zero = (): Duration => ({ count: 0, ns: 0 });
 
-/** Counters for one model version, shaped as `GET /v2/models/{m}/versions/{v}/stats` reports them. */
+/**
+ * Counters for one model version, shaped as `GET /v2/models/{m}/versions/{v}/stats` reports them.
+ *
+ * The warm-up run after a load (models.ts: zero-filled inputs through the scheduler) is counted,
+ * as Triton counts its own: 200 requests after a load read inference_count 201. In Triton's core
+ * (triton-inference-server/core), src/backend_model_instance.cc `TritonModelInstance::WarmUp`
+ * hands the warm-up requests to the backend's execute function like any batch; the backend
+ * (onnxruntime_backend src/onnxruntime.cc, `ProcessRequests`) reports every request and batch it
+ * ran; and src/infer_request.cc `InferenceRequest::ReportStatistics` drops only requests with
+ * `collect_stats_` false (the sequence batcher's null requests; a warm-up request keeps the default
+ * true), so src/infer_stats.cc adds it to inference_count, execution_count, success and
+ * batch_stats, and moves last_inference. Where Hearth differs: Triton warms up only a model whose
+ * config has `model_warmup`, each instance `count` times; Hearth warms every version once per load
+ * and once more when a settings change swaps its instances. `success` and `fail` are counted by
+ * the /infer route, so the warm-up is not in them. Runs that only measure or probe a session (the
+ * inline probe runs and the known-good check after a failure, inline.ts and scheduler.ts) are not
+ * counted, nor is the warm-up in the latency history the admin UI shows (recorded per /infer request).
+ */
 export class VersionStats {
   lastInference = 0;
   inferenceCount = 0;
