@@ -87,6 +87,18 @@ describe('a guarded rollout across a server restart', () => {
     expect(await s.exited).toBe('SIGKILL');
   };
 
+  /** A fresh data directory and server where NAME's broken version 2 is promoted under a guard. */
+  const promotedUnderGuard = async (name: string, minRequests: number): Promise<{ dataDir: string; first: ChildServer }> => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hearth-guard-restart-'));
+    dir = dataDir;
+    const first = await spawnServer(dataDir);
+    child = first;
+    await lookupWithBrokenV2(first, name);
+    await setGuard(first, name, { errorRate: 0.25, minRequests, windowSeconds: 3600 });
+    expect((await promote(first, name, 2)).status).toBe(200);
+    return { dataDir, first };
+  };
+
   it('rolls a broken version back after the server was killed inside its window, and the audit log says so', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-guard-restart-'));
     child = await spawnServer(dir);
@@ -121,18 +133,14 @@ describe('a guarded rollout across a server restart', () => {
   });
 
   it('resumes a watch with the counts it had stored, for the rest of its window', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-guard-restart-'));
-    child = await spawnServer(dir);
-    await lookupWithBrokenV2(child, 'lookup');
-    await setGuard(child, 'lookup', { errorRate: 0.25, minRequests: 8, windowSeconds: 3600 });
-    expect((await promote(child, 'lookup', 2)).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect([400, 503]).toContain((await infer(child.url, 'lookup', gatherInput([5]))).status);
-    await stored(dir, { lookup: 3 });
-    const before = await watchOf(child, 'lookup');
+    const { dataDir, first } = await promotedUnderGuard('lookup', 8);
+    for (let i = 0; i < 3; i++) expect([400, 503]).toContain((await infer(first.url, 'lookup', gatherInput([5]))).status);
+    await stored(dataDir, { lookup: 3 });
+    const before = await watchOf(first, 'lookup');
     expect(before).toMatchObject({ status: 'watching', requests: 3, errors: 3, resumedAt: null });
-    await kill(child);
+    await kill(first);
 
-    child = await spawnServer(dir);
+    child = await spawnServer(dataDir);
     const s = child;
     const resumed = await watchOf(s, 'lookup');
     expect(resumed).toMatchObject({ version: 2, from: 1, status: 'watching', requests: 3, errors: 3, startedAt: before?.startedAt, endsAt: before?.endsAt });
@@ -206,13 +214,8 @@ describe('a guarded rollout across a server restart', () => {
   };
 
   it('writes the audit record of a rollback whose process died after production moved back and before the record was journaled', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-guard-restart-'));
-    const dataDir = dir;
-    child = await spawnServer(dataDir);
-    await lookupWithBrokenV2(child, 'lookup');
-    await setGuard(child, 'lookup', { errorRate: 0.25, minRequests: 8, windowSeconds: 3600 });
-    expect((await promote(child, 'lookup', 2)).status).toBe(200);
-    await kill(child);
+    const { dataDir, first } = await promotedUnderGuard('lookup', 8);
+    await kill(first);
 
     // What a kill leaves one event-loop turn after the guard's rollback moved production (the audit
     // record is journaled at the end of that turn): the watch stored as rolling-back with its reason,
@@ -245,16 +248,11 @@ describe('a guarded rollout across a server restart', () => {
   });
 
   it('does not write the audit record again when the process died after it, before the watch stored its outcome', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-guard-restart-'));
-    const dataDir = dir;
-    child = await spawnServer(dataDir);
-    await lookupWithBrokenV2(child, 'lookup');
-    await setGuard(child, 'lookup', { errorRate: 0.25, minRequests: 8, windowSeconds: 3600 });
-    expect((await promote(child, 'lookup', 2)).status).toBe(200);
-    for (let i = 0; i < 8; i++) expect([400, 503]).toContain((await infer(child.url, 'lookup', gatherInput([5]))).status);
-    await settled(child, 'lookup', 'rolled-back');
-    expect(await autoRollbacks(child)).toHaveLength(1);
-    await kill(child);
+    const { dataDir, first } = await promotedUnderGuard('lookup', 8);
+    for (let i = 0; i < 8; i++) expect([400, 503]).toContain((await infer(first.url, 'lookup', gatherInput([5]))).status);
+    await settled(first, 'lookup', 'rolled-back');
+    expect(await autoRollbacks(first)).toHaveLength(1);
+    await kill(first);
     // As a kill after the record and before the watch's outcome was stored leaves it.
     editDatabase(dataDir, (db) => { db.prepare("UPDATE rollout_watches SET status = 'rolling-back' WHERE model = 'lookup'").run(); });
 
@@ -266,13 +264,8 @@ describe('a guarded rollout across a server restart', () => {
   });
 
   it('drops, not resumes, a watch whose production was moved while the server was down', async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'hearth-guard-restart-'));
-    const dataDir = dir;
-    child = await spawnServer(dataDir);
-    await lookupWithBrokenV2(child, 'moved');
-    await setGuard(child, 'moved', { errorRate: 0.25, minRequests: 2, windowSeconds: 3600 });
-    expect((await promote(child, 'moved', 2)).status).toBe(200);
-    await kill(child);
+    const { dataDir, first } = await promotedUnderGuard('moved', 2);
+    await kill(first);
 
     editDatabase(dataDir, (db) => {
       db.prepare("UPDATE aliases SET version = 1 WHERE alias = 'production' AND model_id = (SELECT id FROM models WHERE name = 'moved')").run();
