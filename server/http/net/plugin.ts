@@ -123,6 +123,14 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: Ne
     done();
   });
 
+  // The body has been read: its clock stops here, not when the answer is sent (an inference may take longer).
+  if (deadlines !== undefined) {
+    app.addHook('preValidation', (request, _reply, done) => {
+      deadlines.done(request.raw);
+      done();
+    });
+  }
+
   app.addHook('onSend', (request, reply, payload, done) => {
     deadlines?.done(request.raw);
     const status = reply.statusCode;
