@@ -15,9 +15,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parametersOf(owner: string, value: unknown): Record<string, unknown> {
+/** `owner` names what has the parameters, in the error only (a function: no text built per request). */
+function parametersOf(owner: () => string, value: unknown): Record<string, unknown> {
   if (value === undefined) return {};
-  if (!isObject(value)) throw new ProtocolError(400, `${owner}: "parameters" must be an object`);
+  if (!isObject(value)) throw new ProtocolError(400, `${owner()}: "parameters" must be an object`);
   return value;
 }
 
@@ -28,21 +29,21 @@ class BinaryCursor {
   constructor(private readonly binary: Uint8Array | undefined) {}
 
   take(inputName: string, size: unknown): Uint8Array {
-    const name = quote(inputName);
+    const name = (): string => quote(inputName);
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-      throw new ProtocolError(400, `input ${name}: binary_data_size must be a non-negative integer, got ${JSON.stringify(size)}`);
+      throw new ProtocolError(400, `input ${name()}: binary_data_size must be a non-negative integer, got ${JSON.stringify(size)}`);
     }
     if (this.binary === undefined) {
       throw new ProtocolError(
         400,
-        `input ${name} has binary_data_size but the request has no binary part; send Inference-Header-Content-Length with the JSON's length`,
+        `input ${name()} has binary_data_size but the request has no binary part; send Inference-Header-Content-Length with the JSON's length`,
       );
     }
     const left = this.binary.length - this.offset;
     if (size > left) {
       throw new ProtocolError(
         400,
-        `input ${name}: binary_data_size ${size} runs past the end of the binary data (${left} bytes left)`,
+        `input ${name()}: binary_data_size ${size} runs past the end of the binary data (${left} bytes left)`,
       );
     }
     const bytes = this.binary.subarray(this.offset, this.offset + size);
@@ -72,42 +73,55 @@ function decodeInput(raw: unknown, index: number, { specs, seen, cursor, limits 
   if (!isObject(raw)) throw new ProtocolError(400, `inputs[${index}] must be an object with name, shape, datatype and data`);
   const { name: rawName, datatype, shape: rawShape, data } = raw;
   if (typeof rawName !== 'string') throw new ProtocolError(400, `inputs[${index}] needs a "name" string`);
-  const name = quote(rawName);
+  // Quoted in errors only: the success path builds no text.
+  const name = () => quote(rawName);
   const spec = specs.get(rawName);
   if (spec === undefined) {
     const known = [...specs.keys()].map(quote).join(', ');
-    throw new ProtocolError(400, `unknown input ${name}; the model's inputs are ${known}`);
+    throw new ProtocolError(400, `unknown input ${name()}; the model's inputs are ${known}`);
   }
-  if (seen.has(rawName)) throw new ProtocolError(400, `input ${name} is given twice`);
+  if (seen.has(rawName)) throw new ProtocolError(400, `input ${name()} is given twice`);
   seen.add(rawName);
-  if (datatype === 'BF16') throw new ProtocolError(400, `input ${name}: ${BF16_UNSUPPORTED}`);
+  if (datatype === 'BF16') throw new ProtocolError(400, `input ${name()}: ${BF16_UNSUPPORTED}`);
   if (!isDatatype(datatype)) {
-    throw new ProtocolError(400, `input ${name}: datatype ${JSON.stringify(datatype)} is not an Open Inference Protocol datatype`);
+    throw new ProtocolError(400, `input ${name()}: datatype ${JSON.stringify(datatype)} is not an Open Inference Protocol datatype`);
   }
   if (datatype !== spec.datatype) {
-    throw new ProtocolError(400, `input ${name} has datatype ${datatype} but the model expects ${spec.datatype}`);
+    throw new ProtocolError(400, `input ${name()} has datatype ${datatype} but the model expects ${spec.datatype}`);
   }
   const shape = checkShape(rawShape, spec);
-  const parameters = parametersOf(`input ${name}`, raw.parameters);
+  const parameters = parametersOf(() => `input ${name()}`, raw.parameters);
   if (parameters.shared_memory_region !== undefined) {
-    throw new ProtocolError(501, `input ${name}: the shared memory extension is not supported; send the data in the body`);
+    throw new ProtocolError(501, `input ${name()}: the shared memory extension is not supported; send the data in the body`);
   }
 
   const binarySize = parameters.binary_data_size;
   if (binarySize !== undefined) {
-    if (data !== undefined) throw new ProtocolError(400, `input ${name} has both "data" and binary_data_size; send one`);
+    if (data !== undefined) throw new ProtocolError(400, `input ${name()} has both "data" and binary_data_size; send one`);
     return tensorFromBytes(rawName, datatype, shape, cursor.take(rawName, binarySize), limits);
   }
-  if (data === undefined) throw new ProtocolError(400, `input ${name} has no "data" and no binary_data_size`);
+  if (data === undefined) throw new ProtocolError(400, `input ${name()} has no "data" and no binary_data_size`);
   const values = flattenData(rawName, data, shape);
   checkCount(rawName, shape, values.length, limits);
   return { name: rawName, datatype, shape, data: dataFromJson(rawName, datatype, values) };
 }
 
-function decodeOutputs(raw: unknown, signature: Signature): RequestedOutput[] {
-  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) {
-    return signature.outputs.map((o) => ({ name: o.name, parameters: {} }));
+/** Per signature: what a request that names no outputs gets (every output, no parameters), and the inputs by name. */
+const perSignature = new WeakMap<Signature, { allOutputs: readonly RequestedOutput[]; specs: ReadonlyMap<string, TensorSpec> }>();
+function signatureParts(signature: Signature): { allOutputs: readonly RequestedOutput[]; specs: ReadonlyMap<string, TensorSpec> } {
+  let parts = perSignature.get(signature);
+  if (!parts) {
+    parts = {
+      allOutputs: Object.freeze(signature.outputs.map((o) => Object.freeze({ name: o.name, parameters: Object.freeze({}) }))),
+      specs: new Map(signature.inputs.map((s) => [s.name, s])),
+    };
+    perSignature.set(signature, parts);
   }
+  return parts;
+}
+
+function decodeOutputs(raw: unknown, signature: Signature): readonly RequestedOutput[] {
+  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return signatureParts(signature).allOutputs;
   if (!Array.isArray(raw)) throw new ProtocolError(400, '"outputs" must be an array of {"name"}');
   const known = new Set(signature.outputs.map((o) => o.name));
   const seen = new Set<string>();
@@ -119,7 +133,7 @@ function decodeOutputs(raw: unknown, signature: Signature): RequestedOutput[] {
     }
     if (seen.has(item.name)) throw new ProtocolError(400, `output ${name} is requested twice`);
     seen.add(item.name);
-    const parameters = parametersOf(`output ${name}`, item.parameters);
+    const parameters = parametersOf(() => `output ${name}`, item.parameters);
     if (parameters.binary_data !== undefined && typeof parameters.binary_data !== 'boolean') {
       throw new ProtocolError(400, `output ${name}: binary_data must be true or false`);
     }
@@ -149,14 +163,14 @@ export function decodeInferRequest(
   if (!isObject(body)) throw new ProtocolError(400, 'the request body must be a JSON object with "inputs"');
   const { id, inputs: rawInputs } = body;
   if (id !== undefined && typeof id !== 'string') throw new ProtocolError(400, '"id" must be a string');
-  const parameters = parametersOf('the request', body.parameters);
+  const parameters = parametersOf(() => 'the request', body.parameters);
   if (parameters.binary_data_output !== undefined && typeof parameters.binary_data_output !== 'boolean') {
     throw new ProtocolError(400, 'parameter binary_data_output must be true or false');
   }
   if (!Array.isArray(rawInputs)) throw new ProtocolError(400, 'the request needs an "inputs" array');
 
   const context: InputContext = {
-    specs: new Map(signature.inputs.map((s) => [s.name, s])),
+    specs: signatureParts(signature).specs,
     seen: new Set<string>(),
     cursor: new BinaryCursor(binary),
     limits,
@@ -171,5 +185,7 @@ export function decodeInferRequest(
   }
 
   const outputs = decodeOutputs(body.outputs, signature);
-  return { ...(id !== undefined ? { id } : {}), parameters, inputs, outputs };
+  const request: InferRequest = { parameters, inputs, outputs };
+  if (id !== undefined) request.id = id;
+  return request;
 }

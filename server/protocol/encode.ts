@@ -11,7 +11,7 @@ export interface EncodeInput {
   /** What the model produced; more than was requested is fine. */
   outputs: Tensor[];
   /** The outputs to send, in order; undefined or empty sends all of `outputs`. */
-  requested?: RequestedOutput[];
+  requested?: readonly RequestedOutput[];
   /** The request's `binary_data_output`: every output in binary unless its own `binary_data` says otherwise. */
   binaryAll?: boolean;
 }
@@ -30,7 +30,7 @@ export type EncodedResponse =
   | { kind: 'json'; body: string }
   | { kind: 'binary'; headerLength: number; chunks: Buffer[] };
 
-function pick(outputs: Tensor[], requested: RequestedOutput[] | undefined): { tensor: Tensor; binary?: boolean }[] {
+function pick(outputs: Tensor[], requested: readonly RequestedOutput[] | undefined): { tensor: Tensor; binary?: boolean }[] {
   if (requested === undefined || requested.length === 0) return outputs.map((tensor) => ({ tensor }));
   const byName = new Map(outputs.map((t) => [t.name, t]));
   return requested.map((r) => {

@@ -14,5 +14,5 @@ export interface InferRequest {
   /** One tensor per model input, in the order the client sent them. */
   inputs: Tensor[];
   /** The outputs to return, in order: every model output when the request names none. */
-  outputs: RequestedOutput[];
+  outputs: readonly RequestedOutput[];
 }

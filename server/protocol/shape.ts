@@ -18,13 +18,14 @@ export function formatShape(shape: readonly unknown[]): string {
  * declared shape (same rank, same size wherever the model fixes one).
  */
 export function checkShape(raw: unknown, spec: TensorSpec): number[] {
-  const name = quote(spec.name);
-  if (!Array.isArray(raw)) throw new ProtocolError(400, `input ${name}: "shape" must be an array of non-negative integers`);
+  // Quoted in errors only: the success path builds no text.
+  const name = (): string => quote(spec.name);
+  if (!Array.isArray(raw)) throw new ProtocolError(400, `input ${name()}: "shape" must be an array of non-negative integers`);
   for (const dim of raw) {
     if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
       throw new ProtocolError(
         400,
-        `input ${name}: shape ${formatShape(raw)} has ${JSON.stringify(dim) ?? String(dim)}; every dimension must be a non-negative integer`,
+        `input ${name()}: shape ${formatShape(raw)} has ${JSON.stringify(dim) ?? String(dim)}; every dimension must be a non-negative integer`,
       );
     }
   }
@@ -33,7 +34,7 @@ export function checkShape(raw: unknown, spec: TensorSpec): number[] {
   if (!fits) {
     throw new ProtocolError(
       400,
-      `input ${name}: shape ${formatShape(shape)} does not fit the model's ${formatShape(spec.shape)} (-1 is any size)`,
+      `input ${name()}: shape ${formatShape(shape)} does not fit the model's ${formatShape(spec.shape)} (-1 is any size)`,
     );
   }
   return shape;

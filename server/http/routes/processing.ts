@@ -60,7 +60,7 @@ export async function inferProcessed(app: FastifyInstance, req: FastifyRequest, 
   let inputs: Tensor[];
   let id: string | undefined;
   let parameters: Record<string, unknown>;
-  let requested: RequestedOutput[];
+  let requested: readonly RequestedOutput[];
   let binaryAll: boolean;
   if (processor.inputs && v.processing.input) {
     const r = decodeProcessedRequest(body, req.headers['content-type'], headerLength, v.processing.input, processor.signature);
