@@ -21,7 +21,7 @@ export interface ObservabilityDeps {
 export interface RuntimeView {
   statsOf(name: string, version: number): { inferenceCount: number; executionCount: number };
   loadedVersions(): { name: string; version: number; state: string; queued: number }[];
-  circuitStates(): { name: string; version: number; state: 'closed' | 'open' | 'half_open' }[];
+  health: { circuitStates(): { name: string; version: number; state: 'closed' | 'open' | 'half_open' }[] };
   isReady(name: string, version: number): boolean;
   /** Subscribes to versions' state changes (each is an uptime beat). */
   onStateChange(listener: () => void): void;
@@ -54,7 +54,7 @@ export function createObservability({ db, config, models, registry }: Observabil
     versions: () => registry.allVersions().map((v) => ({ name: v.name, version: v.version })),
     statsOf: (name, version) => models.statsOf(name, version),
     loaded: () => models.loadedVersions(),
-    circuits: () => models.circuitStates(),
+    circuits: () => models.health.circuitStates(),
   });
   const latency = new LatencyRecorder(db, { retentionDays: config.latencyRetentionDays, now });
   const uptime = new UptimeTracker(db, {

@@ -13,8 +13,10 @@ export class CircuitOpenError extends HearthError {}
 
 /** Handed out by `admit`; the trial of a half-open circuit decides whether it closes. */
 export interface CircuitTicket {
-  trial: boolean;
+  readonly trial: boolean;
 }
+const PASS: CircuitTicket = Object.freeze({ trial: false });
+const TRIAL: CircuitTicket = Object.freeze({ trial: true });
 
 /**
  * One model version's circuit breaker: closed until `failures` requests in a row fail, then open
@@ -36,19 +38,22 @@ export class CircuitBreaker {
     if (settings.failures === 0) this.reset();
   }
 
-  /** Lets a request through, or throws the 503 that says when to come back. */
-  admit(label: string): CircuitTicket {
-    if (this.state === 'closed' || this.settings.failures === 0) return { trial: false };
+  /**
+   * Lets a request through, or throws the 503 that says when to come back. `label` names the
+   * version in that error; a function, so that requests let through build no text.
+   */
+  admit(label: () => string): CircuitTicket {
+    if (this.state === 'closed' || this.settings.failures === 0) return PASS;
     const left = this.openedAt + this.settings.cooldownMs - this.now();
     if (this.state === 'open' && left <= 0) this.state = 'half_open';
     if (this.state === 'half_open' && !this.trialRunning) {
       this.trialRunning = true;
-      return { trial: true };
+      return TRIAL;
     }
     const waitMs = Math.max(left, 0);
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     throw new CircuitOpenError('unavailable',
-      `${label} is failing: its circuit breaker opened after ${this.settings.failures} failures in a row` +
+      `${label()} is failing: its circuit breaker opened after ${this.settings.failures} failures in a row` +
       `${this.lastFailure ? ` (last: ${this.lastFailure})` : ''}. ` +
       (this.state === 'half_open'
         ? 'A trial request is running now; retry in a moment.'

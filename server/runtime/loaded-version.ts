@@ -72,7 +72,7 @@ export interface ManagerEvents {
   onStateChange?: (name: string, version: number, state: VersionState, reason: string) => void;
 }
 
-export const keyOf = (name: string, version: number) => `${name}\u0000${version}`;
+export { keyOf } from './version-key.js';
 
 /** onnxruntime's reason without the server's file paths, which clients have no business seeing. */
 export const loadError = (err: unknown, root: string) =>
@@ -90,3 +90,33 @@ export function warmupInputs(inputs: TensorSpec[]): Tensor[] {
   });
 }
 
+
+/** What the admin API lists of a loaded version. */
+export interface LoadedSummary { name: string; version: number; state: VersionState; reason: string; provider: string; lastUsed: number; queued: number }
+
+export const summaryOf = (l: LoadedVersion): LoadedSummary => ({
+  name: l.name, version: l.version, state: l.state, reason: l.reason, provider: l.placement.provider,
+  lastUsed: l.lastUsed, queued: l.scheduler?.queued ?? 0,
+});
+
+/** A version's state as the API reports it; `l` undefined: not loaded. */
+export function stateOf(l: LoadedVersion | undefined): { state: VersionState; reason: string; provider?: string } {
+  if (!l) return { state: 'UNAVAILABLE', reason: 'not loaded' };
+  // Every session lost with a worker: not servable until one is reloaded, and said so.
+  if (l.state === 'READY' && l.instances.length > 0 && l.instances.every((i) => i.down)) {
+    return { state: 'UNAVAILABLE', reason: 'reloading after an inference worker stopped', provider: l.placement.provider };
+  }
+  return { state: l.state, reason: l.reason, provider: l.placement.provider };
+}
+
+/** Loaded, warm, and with at least one session in service (not all lost to a worker crash). */
+export const isServing = (l: LoadedVersion | undefined): boolean => l?.state === 'READY' && l.instances.some((i) => !i.down);
+
+/** May go to make room or for being idle: READY, not pinned or protected, nothing queued or running. */
+export const evictable = (e: LoadedVersion, isProtected?: (name: string, version: number) => boolean): boolean =>
+  e.state === 'READY' && !e.pinned && !(isProtected?.(e.name, e.version) ?? false) &&
+  (e.scheduler?.queued ?? 0) === 0 && (e.scheduler?.inFlight ?? 0) === 0;
+
+/** The median run time (µs) of a version that runs on the HTTP thread when alone, or null (see inline.ts). */
+export const inlineRunUsOf = (l: LoadedVersion | undefined): number | null =>
+  (l?.inline?.active ? Math.round(l.inline.probeUs * 10) / 10 : null);

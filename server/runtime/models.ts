@@ -7,14 +7,15 @@ import { VersionHealth } from './version-health.js';
 import { ResponseCache } from './cache.js';
 import { openInline } from './inline.js';
 import {
-  isBatchable, keyOf, loadError, warmupInputs,
-  type InferOptions, type LoadedVersion, type ManagerEvents, type ManagerOptions, type Placement, type PlacementResolver, type VersionState,
+  evictable, inlineRunUsOf, isBatchable, isServing, keyOf, loadError, stateOf, summaryOf, warmupInputs,
+  type InferOptions, type LoadedSummary, type LoadedVersion, type ManagerEvents, type ManagerOptions, type Placement, type PlacementResolver, type VersionState,
 } from './loaded-version.js';
 import { reloadLost } from './lost-sessions.js';
+import { dispatch, type ReadyVersion } from './dispatch.js';
 import type { WorkerPool } from './pool.js';
 import { VersionScheduler, type Instance } from './scheduler.js';
 import type { InferOutcome } from './outcome.js';
-import { VersionStats } from './stats.js';
+import { StatsTable, type VersionStats } from './stats.js';
 import { errorMessage } from '../base/message.js';
 
 export type { DeviceBudget } from './device-room.js';
@@ -26,7 +27,8 @@ export type { InferOptions, ManagerOptions, Placement, PlacementResolver, Versio
  */
 export class ModelManager {
   private readonly loaded = new Map<string, LoadedVersion>();
-  private readonly stats = new Map<string, VersionStats>();
+  /** Every version's statistics (statsOf), also found by registry row (`ofVersion`). */
+  readonly stats = new StatsTable();
   /** Circuit breakers per version, and the outcome stream a rollout guard watches. */
   readonly health = new VersionHealth();
   readonly cache: ResponseCache;
@@ -63,17 +65,12 @@ export class ModelManager {
     for (const l of this.stateListeners) l(name, version, state, reason);
   }
 
-  private evictable(e: LoadedVersion): boolean {
-    return e.state === 'READY' && !e.pinned && !(this.options.isProtected?.(e.name, e.version) ?? false) &&
-      (e.scheduler?.queued ?? 0) === 0 && (e.scheduler?.inFlight ?? 0) === 0;
-  }
-
   /** Unloads versions idle longer than the keep-alive, least recently used first. */
   async unloadIdle(now = Date.now()): Promise<string[]> {
     const keepAlive = this.options.keepAliveMs ?? 0;
     if (keepAlive <= 0) return [];
     const idle = [...this.loaded.values()]
-      .filter((e) => this.evictable(e) && now - e.lastUsed >= keepAlive)
+      .filter((e) => evictable(e, this.options.isProtected) && now - e.lastUsed >= keepAlive)
       .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const e of idle) await this.unload(e.name, e.version);
     return idle.map((e) => `${e.name}:${e.version}`);
@@ -89,33 +86,23 @@ export class ModelManager {
     return roomOn([...this.loaded.values()], this.options.budgets ?? {}, device, bytes);
   }
 
+  /** A version's statistics; they outlive its unload (a reload counts on). */
   statsOf(name: string, version: number): VersionStats {
-    const k = keyOf(name, version);
-    let s = this.stats.get(k);
-    if (!s) { s = new VersionStats(); this.stats.set(k, s); }
-    return s;
+    return this.stats.of(name, version);
   }
 
   state(name: string, version: number): { state: VersionState; reason: string; provider?: string } {
-    const l = this.loaded.get(keyOf(name, version));
-    if (!l) return { state: 'UNAVAILABLE', reason: 'not loaded' };
-    // Every session lost with a worker: not servable until one is reloaded, and said so.
-    if (l.state === 'READY' && l.instances.length > 0 && l.instances.every((i) => i.down)) {
-      return { state: 'UNAVAILABLE', reason: 'reloading after an inference worker stopped', provider: l.placement.provider };
-    }
-    return { state: l.state, reason: l.reason, provider: l.placement.provider };
+    return stateOf(this.loaded.get(keyOf(name, version)));
   }
 
   /** The median run time (µs) of a version that runs on the HTTP thread when alone, or null (see inline.ts). */
   inlineRunUs(name: string, version: number): number | null {
-    const inline = this.loaded.get(keyOf(name, version))?.inline;
-    return inline?.active ? Math.round(inline.probeUs * 10) / 10 : null;
+    return inlineRunUsOf(this.loaded.get(keyOf(name, version)));
   }
 
   /** Loaded, warm, and with at least one session in service (not all lost to a worker crash). */
   isReady(name: string, version: number): boolean {
-    const e = this.loaded.get(keyOf(name, version));
-    return e?.state === 'READY' && e.instances.some((i) => !i.down);
+    return isServing(this.loaded.get(keyOf(name, version)));
   }
 
   /** Ready, and its circuit breaker is not refusing requests: what a model's ready endpoint reports. */
@@ -123,16 +110,8 @@ export class ModelManager {
     return this.isReady(name, version) && !this.health.isOpen(name, version);
   }
 
-  /** Every version's circuit breaker, for the metrics. */
-  circuitStates(): ReturnType<VersionHealth['circuitStates']> {
-    return this.health.circuitStates();
-  }
-
-  loadedVersions(): { name: string; version: number; state: VersionState; reason: string; provider: string; lastUsed: number; queued: number }[] {
-    return [...this.loaded.values()].map((l) => ({
-      name: l.name, version: l.version, state: l.state, reason: l.reason, provider: l.placement.provider,
-      lastUsed: l.lastUsed, queued: l.scheduler?.queued ?? 0,
-    }));
+  loadedVersions(): LoadedSummary[] {
+    return [...this.loaded.values()].map(summaryOf);
   }
 
   /**
@@ -162,7 +141,7 @@ export class ModelManager {
     // The last check and the claim (the entry in `loaded`) happen in one turn, so two loads
     // cannot both count the same room as free.
     let victim: LoadedVersion | undefined;
-    while ((victim = nextVictim(entry, device, budget, onDevice(), (e) => this.evictable(e), evict)) !== undefined) {
+    while ((victim = nextVictim(entry, device, budget, onDevice(), (e) => evictable(e, this.options.isProtected), evict)) !== undefined) {
       await this.unload(victim.name, victim.version);
       // Another caller got there while room was made: share its outcome instead of loading twice.
       if (this.loaded.has(k)) return this.load(name, version, { onDemand });
@@ -313,6 +292,30 @@ export class ModelManager {
     return this.health.guard(v, () => this.run(v, inputs, opts));
   }
 
+  /**
+   * As infer, answering through `done` instead of a promise, for a version that is READY and keeps
+   * no response cache: the usual request, spared the promises of infer's steps. Returns false,
+   * having done nothing, for any other version (the caller then uses infer). Throws the circuit's
+   * 503, as infer rejects with it. `done` must not throw.
+   */
+  submit(v: ModelVersion, inputs: Tensor[], opts: InferOptions, done: (error: Error | null, outcome?: InferOutcome) => void): boolean {
+    if (v.settings.responseCache) return false;
+    const entry = this.loaded.get(keyOf(v.name, v.version));
+    if (entry?.state !== 'READY' || !entry.scheduler) return false;
+    const admission = this.health.admit(v);
+    entry.lastUsed = Date.now();
+    try {
+      dispatch(entry as ReadyVersion, v, inputs, opts, this.stats.ofVersion(v),
+        (outcome) => { this.health.settle(admission, false); done(null, outcome); },
+        (error) => { this.health.settle(admission, { error }); done(error); });
+    } catch (error) {
+      // Neither callback ran (they do not throw): the admission is settled here.
+      this.health.settle(admission, { error });
+      throw error;
+    }
+    return true;
+  }
+
   private async run(v: ModelVersion, inputs: Tensor[], opts: InferOptions): Promise<InferOutcome & { cached: boolean }> {
     const k = keyOf(v.name, v.version);
     let entry = this.loaded.get(k);
@@ -325,15 +328,12 @@ export class ModelManager {
     }
     if (!entry?.scheduler) throw unavailable(`Model "${v.name}" version ${v.version} is not available.`);
     entry.lastUsed = Date.now();
-    const stats = this.statsOf(v.name, v.version);
+    const stats = this.stats.ofVersion(v);
     const { key: cacheKey, hit } = v.settings.responseCache ? this.cache.lookup(v.name, v.version, inputs, stats) : {};
     if (hit) return { outputs: hit, batchSize: inputs[0]?.shape[0] ?? 1, queueNs: 0, computeNs: 0, cached: true };
-    // A request alone runs inline at once (unless told to wait for company); others queue (scheduler.ts).
-    const inline = opts.alone === true && entry.inline !== undefined && entry.scheduler.idle &&
-      (v.settings.maxQueueDelayUs === 0 || !v.settings.dynamicBatching) && entry.inline.accepts(inputs);
-    const outcome = inline && entry.inline
-      ? entry.inline.serve(inputs, stats)
-      : await entry.scheduler.submit(inputs, opts.timeoutUs);
+    const outcome = await new Promise<InferOutcome>((resolve, reject) => {
+      dispatch(entry as ReadyVersion, v, inputs, opts, stats, resolve, reject);
+    });
     if (cacheKey) this.cache.set(cacheKey, outcome.outputs);
     return { ...outcome, cached: false };
   }

@@ -69,39 +69,46 @@ export class VersionScheduler {
   }
 
   submit(inputs: Tensor[], timeoutUs?: number): Promise<InferOutcome> {
+    return new Promise((resolve, reject) => { this.enqueue(inputs, timeoutUs, resolve, reject); });
+  }
+
+  /**
+   * As submit, answering through `resolve` or `reject` (which a full queue calls at once) instead
+   * of a promise: the callers that answer by callback (models.ts `submit`) spare the promises.
+   */
+  enqueue(inputs: Tensor[], timeoutUs: number | undefined, resolve: (o: InferOutcome) => void, reject: (e: Error) => void): void {
     if (this.queue.length >= this.settings.maxQueueSize) {
-      return Promise.reject(unavailable(
+      reject(unavailable(
         `The queue of this model version is full (${this.settings.maxQueueSize} requests waiting); retry shortly.`,
       ));
+      return;
     }
-    return new Promise((resolve, reject) => {
-      const job: Job = {
-        inputs,
-        rows: this.batchable ? (inputs[0]?.shape[0] ?? 1) : 1,
-        shapeKey: batchKey(inputs),
-        enqueued: nowNs(),
-        resolve,
-        reject,
-      };
-      if (timeoutUs !== undefined && timeoutUs > 0) {
-        job.timer = setTimeout(() => {
-          const i = this.queue.indexOf(job);
-          if (i < 0) return;
-          this.queue.splice(i, 1);
-          // Counted as a failure once, by the route that answers it.
-          reject(new QueueTimeoutError('unavailable',
-            `The request waited longer than its timeout of ${timeoutUs} µs in the queue and was not run.`,
-            1));
-          this.pump();
-        }, Math.max(1, Math.ceil(timeoutUs / 1000)));
-      }
-      this.queue.push(job);
-      // Dispatch at the end of this event-loop turn: requests parsed in the same turn (the sockets
-      // that were ready together) join one batch and cross to the worker in one message. Measured:
-      // a message to an idle worker costs this thread ~23 µs, so per-request messages were the
-      // largest cost left at 64 connections.
-      this.pumpScheduled ??= setImmediate(() => { this.pumpScheduled = null; this.pump(); });
-    });
+    const job: Job = {
+      inputs,
+      rows: this.batchable ? (inputs[0]?.shape[0] ?? 1) : 1,
+      shapeKey: batchKey(inputs),
+      enqueued: nowNs(),
+      resolve,
+      reject,
+    };
+    if (timeoutUs !== undefined && timeoutUs > 0) {
+      job.timer = setTimeout(() => {
+        const i = this.queue.indexOf(job);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        // Counted as a failure once, by the route that answers it.
+        reject(new QueueTimeoutError('unavailable',
+          `The request waited longer than its timeout of ${timeoutUs} µs in the queue and was not run.`,
+          1));
+        this.pump();
+      }, Math.max(1, Math.ceil(timeoutUs / 1000)));
+    }
+    this.queue.push(job);
+    // Dispatch at the end of this event-loop turn: requests parsed in the same turn (the sockets
+    // that were ready together) join one batch and cross to the worker in one message. Measured:
+    // a message to an idle worker costs this thread ~23 µs, so per-request messages were the
+    // largest cost left at 64 connections.
+    this.pumpScheduled ??= setImmediate(() => { this.pumpScheduled = null; this.pump(); });
   }
 
   private take(maxRows = Infinity): Job[] | undefined {
@@ -126,6 +133,11 @@ export class VersionScheduler {
           Math.max(1, Math.ceil((this.settings.maxQueueDelayUs - waitedUs) / 1000)));
       }
       return undefined;
+    }
+    // Picked in queue order: when the last one sits at its own index, they are the queue's head.
+    if (this.queue[picked.length - 1] === picked[picked.length - 1]) {
+      this.queue.splice(0, picked.length);
+      return picked;
     }
     const chosen = new Set(picked);
     for (let i = this.queue.length - 1; i >= 0; i--) if (chosen.has(this.queue[i])) this.queue.splice(i, 1);

@@ -1,3 +1,6 @@
+import type { ModelVersion } from '../registry/registry.js';
+import { keyOf } from './version-key.js';
+
 /** Triton's statistics shape: cumulative counts and nanoseconds. */
 export interface Duration { count: number; ns: number }
 
@@ -64,5 +67,25 @@ export class VersionStats {
 
   batchStats(): BatchStats[] {
     return [...this.batches.values()].sort((a, b) => a.batch_size - b.batch_size);
+  }
+}
+
+/** Every version's statistics, kept for the life of the process (a version reloaded counts on). */
+export class StatsTable {
+  private readonly byKey = new Map<string, VersionStats>();
+  /** The registry hands out one row object per version until the row changes: no key to build per request. */
+  private readonly byRow = new WeakMap<ModelVersion, VersionStats>();
+
+  of(name: string, version: number): VersionStats {
+    const k = keyOf(name, version);
+    let s = this.byKey.get(k);
+    if (!s) { s = new VersionStats(); this.byKey.set(k, s); }
+    return s;
+  }
+
+  ofVersion(v: ModelVersion): VersionStats {
+    let s = this.byRow.get(v);
+    if (!s) { s = this.of(v.name, v.version); this.byRow.set(v, s); }
+    return s;
   }
 }

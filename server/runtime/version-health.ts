@@ -1,7 +1,7 @@
 import type { ModelVersion } from '../registry/registry.js';
 import type { VersionSettings } from '../registry/settings.js';
 import { ExecutionError, QueueTimeoutError } from './outcome.js';
-import { CircuitBreaker, type CircuitSettings } from './circuit.js';
+import { CircuitBreaker, type CircuitSettings, type CircuitTicket } from './circuit.js';
 import type { CircuitSnapshot } from './circuit-schema.js';
 import { errorMessage } from '../base/message.js';
 
@@ -41,16 +41,29 @@ export function blameOf(err: unknown): Blame {
   return err instanceof QueueTimeoutError ? 'client' : 'other';
 }
 
+/** A request let through a version's circuit breaker (VersionHealth.admit), until it is settled. */
+export interface Admission {
+  readonly v: ModelVersion;
+  readonly breaker: CircuitBreaker;
+  readonly ticket: CircuitTicket;
+  readonly started: number;
+}
+
 const keyOf = (name: string, version: number) => `${name}\u0000${version}`;
 
 /** Per model version: the circuit breaker, and the stream of outcomes that a rollout guard watches. */
 export class VersionHealth {
   private readonly breakers = new Map<string, { name: string; version: number; breaker: CircuitBreaker }>();
   private readonly listeners = new Set<OutcomeListener>();
+  private readonly byVersion = new WeakMap<ModelVersion, CircuitBreaker>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   private breakerOf(v: ModelVersion): CircuitBreaker {
+    // The registry hands out one object per version until its row changes (settings included),
+    // so a request finds its breaker without building the key or the settings.
+    const known = this.byVersion.get(v);
+    if (known) return known;
     const k = keyOf(v.name, v.version);
     let b = this.breakers.get(k);
     if (!b) {
@@ -59,7 +72,36 @@ export class VersionHealth {
     } else {
       b.breaker.configure(circuitSettingsOf(v.settings));
     }
+    this.byVersion.set(v, b.breaker);
     return b.breaker;
+  }
+
+  /**
+   * Lets one request on `v` through its circuit breaker, or throws the circuit's 503 (reported as
+   * a failed request). Each admission is settled once, by `settle`.
+   */
+  admit(v: ModelVersion): Admission {
+    const started = performance.now();
+    const breaker = this.breakerOf(v);
+    try {
+      return { v, breaker, ticket: breaker.admit(() => `Model "${v.name}" version ${v.version}`), started };
+    } catch (err) {
+      this.emit(v, false, started);
+      throw err;
+    }
+  }
+
+  /** How an admitted request ended: `failed` false for an answer, else its error. */
+  settle(a: Admission, failed: false | { error: unknown }): void {
+    if (failed === false) {
+      a.breaker.success(a.ticket);
+      this.emit(a.v, true, a.started);
+      return;
+    }
+    const blame = blameOf(failed.error);
+    if (blame === 'server') a.breaker.failure(a.ticket, errorMessage(failed.error));
+    else a.breaker.release(a.ticket);
+    if (blame !== 'client') this.emit(a.v, false, a.started);
   }
 
   /**
@@ -67,26 +109,14 @@ export class VersionHealth {
    * synchronously, so a request is queued before anything else can happen to its version.
    */
   async guard<T>(v: ModelVersion, run: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    const breaker = this.breakerOf(v);
-    let ticket;
-    try {
-      ticket = breaker.admit(`Model "${v.name}" version ${v.version}`);
-    } catch (err) {
-      this.emit(v, false, started);
-      throw err;
-    }
+    const admission = this.admit(v);
     try {
       const result = await run();
-      breaker.success(ticket);
-      this.emit(v, true, started);
+      this.settle(admission, false);
       return result;
-    } catch (err) {
-      const blame = blameOf(err);
-      if (blame === 'server') breaker.failure(ticket, errorMessage(err));
-      else breaker.release(ticket);
-      if (blame !== 'client') this.emit(v, false, started);
-      throw err;
+    } catch (error) {
+      this.settle(admission, { error });
+      throw error;
     }
   }
 

@@ -82,7 +82,7 @@ export async function reliabilityRoutes(app: FastifyInstance, opts: { guard: Rol
       tags: ['admin'], summary: 'Circuit breakers of every version that has served since start',
       response: { 200: Type.Object({ circuits: Type.Array(CircuitRowSchema) }), ...errors(401) },
     },
-  }, async () => ({ circuits: models.circuitStates() }));
+  }, async () => ({ circuits: models.health.circuitStates() }));
 
   r.post('/models/:name/versions/:version/circuit/reset', {
     config: admin,

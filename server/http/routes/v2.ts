@@ -1,26 +1,21 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onSendHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { checkModelAccess } from '../auth-plugin.js';
-import { badRequest } from '../errors.js';
-import { decodeRawBinaryRequest, parseHeaderLength, splitBinaryBody } from '../../protocol/binary.js';
-import { decodeInferRequest } from '../../protocol/decode.js';
-import { encodeInferResponse } from '../../protocol/encode.js';
 import type { ModelVersion } from '../../registry/registry.js';
 import { refuseUnloadOfProduction } from '../../reliability/unload-policy.js';
-import { DEFAULT_MAX_ELEMENTS } from '../../protocol/shape.js';
 import { inferenceMetrics, inferOnError } from './metrics.js';
 import { processedSignature } from '../../processing/resolve.js';
-import type { ProcessingSpec } from '../../processing/spec.js';
-import { inferProcessed, wantsTensors } from './processing.js';
 import { usageOnSend } from './usage-hook.js';
+import { badRequest } from '../errors.js';
+import { wantsTensors } from './processing.js';
 import { collectInferBody } from './infer-body.js';
+import { infer } from './infer.js';
 import { VERSION } from '../../base/version.js';
 import {
   errors, InferAnswer, InferRequestSchema, ModelMetadataSchema, ModelParams, noBody, notReady,
   RepositoryIndexSchema, ServerMetadataSchema, StatsSchema, VersionParams,
 } from './schemas.js';
-import { errorMessage } from '../../base/message.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -186,10 +181,15 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
           tags: ['inference'], summary: 'Run an inference', params, body: InferRequestSchema,
           response: { 200: InferAnswer, ...errors(400, 401, 403, 404, 413, 429, 503) },
         },
-      }, async (req, reply) => {
+      }, (req, reply) => {
         const p = req.params as P;
         checkModelAccess(req, p.name);
-        return infer(app, req, reply, versionOf(app, p.name, p.version), admit);
+        const v = versionOf(app, p.name, p.version);
+        req.inference = { model: v.name, version: v.version, batchSize: 0, bytesIn: 0 };
+        const alone = admit(req);
+        req.inference.alone = alone;
+        // Not async: the usual request is answered by reply.send from the runtime's callback (infer.ts).
+        return infer(app, req, reply, v, alone);
       });
 
       r.get(`${base}/stats`, {
@@ -281,70 +281,4 @@ export function serverReady(app: FastifyInstance): boolean {
     if (prod !== undefined && !models.isReady(m.name, prod)) return false;
   }
   return true;
-}
-
-async function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, v: ModelVersion, admit: (req: FastifyRequest) => boolean): Promise<string | Buffer> {
-  const started = process.hrtime.bigint();
-  const stats = app.hearth.models.statsOf(v.name, v.version);
-  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  req.inference = { model: v.name, version: v.version, batchSize: 0, bytesIn: body.length };
-  const alone = admit(req);
-  req.inference.alone = alone;
-  try {
-    if (v.processing && !wantsTensors(req)) {
-      const sent = await inferProcessed(app, req, reply, v as ModelVersion & { processing: ProcessingSpec }, body, alone);
-      stats.add('success', Number(process.hrtime.bigint() - started));
-      return sent;
-    }
-    const headerLength = parseHeaderLength(req.headers['inference-header-content-length']);
-    let decoded;
-    const limits = { maxElements: DEFAULT_MAX_ELEMENTS };
-    if (headerLength === 0) {
-      decoded = decodeRawBinaryRequest(body, v.signature, limits);
-    } else if (headerLength !== undefined) {
-      const { json, binary } = splitBinaryBody(body, headerLength);
-      decoded = decodeInferRequest(json, binary, v.signature, limits);
-    } else {
-      if (body.length === 0) throw badRequest('The request body is empty; send {"inputs": [...]}.');
-      let json: unknown;
-      try {
-        json = JSON.parse(body.toString('utf8'));
-      } catch (err) {
-        throw badRequest(`The request body is not valid JSON (${errorMessage(err)}). ` +
-          'A body with binary tensors needs the Inference-Header-Content-Length header.');
-      }
-      decoded = decodeInferRequest(json, undefined, v.signature, limits);
-    }
-    const timeout = decoded.parameters.timeout;
-    if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)) {
-      throw badRequest('The "timeout" parameter must be a non-negative number of microseconds.');
-    }
-    const outcome = await app.hearth.models.infer(v, decoded.inputs, { timeoutUs: timeout as number | undefined, alone });
-    req.inference.batchSize = outcome.batchSize;
-    req.inference.cached = outcome.cached;
-    req.inference.queueNs = outcome.queueNs;
-    req.inference.computeNs = outcome.computeNs;
-    const encoded = encodeInferResponse({
-      modelName: v.name,
-      modelVersion: String(v.version),
-      id: decoded.id,
-      outputs: outcome.outputs,
-      requested: decoded.outputs,
-      binaryAll: decoded.parameters.binary_data_output === true || headerLength === 0,
-    });
-    stats.add('success', Number(process.hrtime.bigint() - started));
-    // The payload is returned for Fastify to send, not sent here and the reply returned: an async
-    // handler that resolves with the reply (a thenable) makes the promise call reply.then(), which
-    // attaches end-of-stream listeners to the response while the usage hook holds it (2–3 µs and
-    // four listeners a request, in the profile at 64 connections).
-    if (encoded.kind === 'json') {
-      reply.header('content-type', 'application/json');
-      return encoded.body;
-    }
-    reply.header('content-type', 'application/octet-stream').header('inference-header-content-length', String(encoded.headerLength));
-    return Buffer.concat(encoded.chunks);
-  } catch (err) {
-    stats.add('fail', Number(process.hrtime.bigint() - started));
-    throw err;
-  }
 }
