@@ -29,20 +29,18 @@ export function trackConnections(server: Server): ConnectionDrain {
     }
     open.set(socket, (open.get(socket) ?? 0) + 1);
     res.once('close', () => {
-      const left = (open.get(socket) ?? 1) - 1;
-      if (left > 0) {
-        open.set(socket, left);
-        return;
-      }
-      open.delete(socket);
-      if (draining) socket.end();
+      const left = Math.max((open.get(socket) ?? 1) - 1, 0);
+      // Kept at 0 until the connection closes, not deleted (see body-deadline.ts on Map churn); a
+      // connection that closed first is not added back.
+      if (known.has(socket)) open.set(socket, left);
+      if (left === 0 && draining) socket.end();
     });
   });
 
   return {
     begin() {
       draining = true;
-      for (const socket of known) if (!open.has(socket)) socket.end();
+      for (const socket of known) if ((open.get(socket) ?? 0) === 0) socket.end();
     },
   };
 }

@@ -77,6 +77,26 @@ describe('body deadlines', () => {
     expect(socket.written).toEqual([]);
   });
 
+  it('keeps a connection\'s one entry from request to request, and drops it once the connection is gone', () => {
+    // An entry deleted and added again per request made the table shrink and grow, and each new
+    // hash table is allocated in V8's old generation (the class comment of net/body-deadline.ts).
+    const d = start(1000);
+    const socket = new FakeSocket();
+    for (let i = 0; i < 3; i++) {
+      const raw = requestOn(socket);
+      d.watch(raw);
+      d.done(raw);
+      expect(d.connections).toBe(1);
+    }
+    clock = 60_000;
+    d.sweep(); // an idle keep-alive connection: not overdue, still known
+    expect(socket.written).toEqual([]);
+    expect(d.connections).toBe(1);
+    socket.destroyed = true;
+    d.sweep();
+    expect(d.connections).toBe(0);
+  });
+
   it('holds no reference to a request it watches, only to its connection', async () => {
     // A request held by this long-lived table is promoted to V8's old generation with its headers
     // and stream state (see the class comment): the table must not point at it, even while watched.
