@@ -73,6 +73,11 @@ export class CircuitBreaker {
   /** A failure that is the server's (see blameOf in version-health.ts): what the circuit counts. */
   failure(ticket: CircuitTicket, reason: string): void {
     this.lastFailure = reason.length > 300 ? `${reason.slice(0, 297)}...` : reason;
+    // Turned off (threshold 0): nothing is counted, so turning it on later starts from zero.
+    if (this.settings.failures === 0) {
+      if (ticket.trial) this.trialRunning = false;
+      return;
+    }
     if (ticket.trial) {
       this.trialRunning = false;
       this.open();

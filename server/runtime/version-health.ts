@@ -153,6 +153,14 @@ export class VersionHealth {
   private emit(v: ModelVersion, ok: boolean, started: number): void {
     if (this.listeners.size === 0) return;
     const o: InferenceOutcome = { name: v.name, version: v.version, ok, latencyMs: performance.now() - started, at: this.now() };
-    for (const l of this.listeners) l(o);
+    for (const l of this.listeners) {
+      // A listener's bug must not reach the request: a scheduler answers a whole batch in one loop
+      // through settle (models.ts submit), and one throw there would leave the rest unanswered.
+      try {
+        l(o);
+      } catch (err) {
+        console.error(`hearth: an inference outcome listener failed (${errorMessage(err)})`);
+      }
+    }
   }
 }
