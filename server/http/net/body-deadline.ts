@@ -56,7 +56,8 @@ export class BodyDeadlines {
     // per request shrinks and grows its table again and again, and each new table is allocated in
     // the old generation (a sampling heap profile of what survives young collections: Map.delete
     // here was 40% of it at 64 connections). The sweep drops it once the socket is destroyed.
-    this.open.set(raw.socket, Infinity);
+    // A connection the sweep already dropped (answered 408) is not added back.
+    if (this.open.has(raw.socket)) this.open.set(raw.socket, Infinity);
   }
 
   /** Connections in the table, watched or not (for tests of its churn). */

@@ -67,6 +67,18 @@ describe('body deadlines', () => {
     expect(socket.written).toHaveLength(1);
   });
 
+  it('does not take back a connection it answered 408 when that request\'s answer is then sent', () => {
+    const d = start(1000);
+    const socket = new FakeSocket();
+    const raw = requestOn(socket);
+    d.watch(raw);
+    clock = 2000;
+    d.sweep(); // overdue: 408, and the table is empty
+    expect(socket.written).toHaveLength(1);
+    d.done(raw); // onSend of the request that was cut off
+    expect(d.connections).toBe(0);
+  });
+
   it('forgets a connection that closed', () => {
     const d = start(1000);
     const socket = new FakeSocket();
