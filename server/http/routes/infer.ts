@@ -44,12 +44,13 @@ export function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyR
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const inference = req.inference as NonNullable<FastifyRequest['inference']>;
   inference.bytesIn = body.length;
+  const failed = (): void => stats.add('fail', Number(process.hrtime.bigint() - started));
   if (v.processing && !wantsTensors(req)) {
     return inferProcessed(app, req, reply, v as ModelVersion & { processing: ProcessingSpec }, body, alone).then((sent) => {
       stats.add('success', Number(process.hrtime.bigint() - started));
       return sent;
     }, (err: unknown) => {
-      stats.add('fail', Number(process.hrtime.bigint() - started));
+      failed();
       throw err;
     });
   }
@@ -64,7 +65,7 @@ export function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyR
     }
     opts = { timeoutUs: timeout as number | undefined, alone };
   } catch (err) {
-    stats.add('fail', Number(process.hrtime.bigint() - started));
+    failed();
     throw err;
   }
   const answer = (outcome: InferOutcome & { cached?: boolean }): string | Buffer =>
@@ -74,7 +75,7 @@ export function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyR
     taken = models.submit(v, decoded.inputs, opts, (error, outcome) => {
       let payload: string | Buffer | Error;
       if (error) {
-        stats.add('fail', Number(process.hrtime.bigint() - started));
+        failed();
         payload = error;
       } else {
         try {
@@ -86,13 +87,13 @@ export function infer(app: FastifyInstance, req: FastifyRequest, reply: FastifyR
       sendAnswer(reply, payload);
     });
   } catch (err) {
-    // The circuit's 503.
-    stats.add('fail', Number(process.hrtime.bigint() - started));
+    // The circuit's 503 (or a request the runtime could not queue).
+    failed();
     throw err;
   }
   if (taken) return undefined;
   return models.infer(v, decoded.inputs, opts).then(answer, (err: unknown) => {
-    stats.add('fail', Number(process.hrtime.bigint() - started));
+    failed();
     throw err;
   });
 }
