@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../errors.js';
-import { decodeRawBinaryRequest, parseHeaderLength, splitBinaryBody } from '../../protocol/binary.js';
+import { decodeRawBinaryRequest, parseHeaderLength } from '../../protocol/binary.js';
+import { decodeBinaryRequest } from '../../protocol/header-plans.js';
 import { decodeInferRequest, type InferRequest } from '../../protocol/decode.js';
 import { encodeInferResponse } from '../../protocol/encode.js';
 import type { ModelVersion } from '../../registry/registry.js';
@@ -16,10 +17,7 @@ function decodeBody(req: FastifyRequest, body: Buffer, v: ModelVersion): { decod
   const headerLength = parseHeaderLength(req.headers['inference-header-content-length']);
   const limits = { maxElements: DEFAULT_MAX_ELEMENTS };
   if (headerLength === 0) return { decoded: decodeRawBinaryRequest(body, v.signature, limits), headerLength };
-  if (headerLength !== undefined) {
-    const { json, binary } = splitBinaryBody(body, headerLength);
-    return { decoded: decodeInferRequest(json, binary, v.signature, limits), headerLength };
-  }
+  if (headerLength !== undefined) return { decoded: decodeBinaryRequest(body, headerLength, v.signature, limits), headerLength };
   if (body.length === 0) throw badRequest('The request body is empty; send {"inputs": [...]}.');
   let json: unknown;
   try {

@@ -70,6 +70,12 @@ describe('concatBatch / splitBatch', () => {
     ]);
   });
 
+  it('joins requests that name their inputs in another order', () => {
+    const { inputs } = concatBatch([[tensor('a', 'FP32', 0, 1), tensor('b', 'INT8', 0, 1)], [tensor('b', 'INT8', 1, 2), tensor('a', 'FP32', 1, 2)]]);
+    expect(inputs.map((t) => [t.name, t.shape])).toEqual([['a', [3, 2]], ['b', [3, 2]]]);
+    expect(plain(inputs[0]!.data)).toEqual([0, 1, 10, 11, 12, 13]);
+  });
+
   it('refuses requests that cannot be joined', () => {
     expect(() => concatBatch([[tensor('a', 'FP32', 0, 1)], [{ ...tensor('a', 'FP32', 1, 1), shape: [1, 3], data: new Float32Array(3) }]])).toThrow(
       /request 1 of the batch does not match/,
@@ -77,6 +83,10 @@ describe('concatBatch / splitBatch', () => {
     expect(() => concatBatch([[tensor('a', 'FP32', 0, 1)], [tensor('a', 'FP64', 1, 1)]])).toThrow(/does not match/);
     expect(() => concatBatch([[tensor('a', 'FP32', 0, 1)], [tensor('b', 'FP32', 1, 1)]])).toThrow(/does not match/);
     expect(() => concatBatch([[tensor('a', 'FP32', 0, 1), tensor('b', 'FP32', 0, 2)]])).toThrow(/different first dimensions/);
+    // One input more or fewer, or one rank more, is another layout too.
+    expect(() => concatBatch([[tensor('a', 'FP32', 0, 1)], [tensor('a', 'FP32', 1, 1), tensor('b', 'FP32', 1, 1)]])).toThrow(/does not match/);
+    expect(() => concatBatch([[tensor('a', 'FP32', 0, 1), tensor('b', 'FP32', 0, 1)], [tensor('a', 'FP32', 1, 1)]])).toThrow(/does not match/);
+    expect(() => concatBatch([[tensor('a', 'FP32', 0, 1)], [{ ...tensor('a', 'FP32', 1, 1), shape: [1, 2, 1] }]])).toThrow(/does not match/);
     expect(() => splitBatch([{ name: 'y', datatype: 'FP32', shape: [4], data: new Float32Array(4) }], [1, 2])).toThrow(
       /output "y" has shape \[4\], which cannot be split into 3 rows/,
     );
