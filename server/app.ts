@@ -19,6 +19,7 @@ import { authPlugin } from './http/auth-plugin.js';
 import { withRedaction } from './auth/log-redact.js';
 import { NetworkControl } from './http/net/control.js';
 import { networkPlugin, rateLimitPlugin } from './http/net/plugin.js';
+import { auditGatePlugin } from './http/audit-gate.js';
 import { NetworkStore } from './http/net/settings.js';
 import { serverOptions } from './http/net/server-options.js';
 import type { TlsMaterial } from './http/net/tls.js';
@@ -139,6 +140,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(networkPlugin, { control: new NetworkControl(new NetworkStore(services.db), config, opts.tls?.info ?? null) });
   await app.register(authPlugin);
   await app.register(rateLimitPlugin);
+  await app.register(auditGatePlugin);
   // What the /infer routes fill in for their own hooks (usage record, metrics); decorated here so every request has the same shape.
   app.decorateRequest('inference', undefined);
   app.decorateRequest('failureReason', undefined);

@@ -29,6 +29,8 @@ export interface UsageLogWorkerOptions extends UsageLogOptions {
 export interface UsageLogWorker extends UsageLog {
   /** Why new records are kept in the journal instead of being chained (see chain-guard.ts), or null. */
   readonly refused: string | null;
+  /** Resolves once the log thread has checked the chain when it started: `refused` is set by then if it refuses. */
+  readonly checked: Promise<void>;
   /** The thread now running the log, null when none is (for diagnostics and tests). */
   readonly thread: Worker | null;
   /**

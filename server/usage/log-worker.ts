@@ -61,6 +61,7 @@ export function createUsageLogWorker(
       record: (_record, done) => done(null),
       stats,
       refused: null,
+      checked: Promise.resolve(),
       thread: null,
     };
   }
@@ -94,6 +95,12 @@ export function createUsageLogWorker(
   let fruitlessDeaths = 0;
   /** Why the thread refuses to extend the chain (chain-guard.ts), or null. */
   let refusal: string | null = null;
+  /**
+   * A thread checks the chain before anything else and says so, refused or committed (journal
+   * mode: the journal it recovered). Without a journal nothing is said until a commit: no wait.
+   */
+  let markChecked: () => void = () => undefined;
+  const checked = journalOptions ? new Promise<void>((resolve) => { markChecked = resolve; }) : Promise.resolve();
   /** Journal mode: whether a log thread at SCHED_IDLE is starved (see rescueIdleThread). */
   const idleWatch = new IdleWatch(idleRescueMs);
 
@@ -112,6 +119,7 @@ export function createUsageLogWorker(
   }
 
   function onCommitted(thread: Thread, msg: Extract<FromLogThread, { type: 'committed' }>): void {
+    markChecked();
     fruitlessDeaths = 0;
     journal?.noteCommitted(msg.upTo);
     if (journal !== null) idleWatch.committed(journal.committedNumber);
@@ -122,6 +130,7 @@ export function createUsageLogWorker(
 
   function onRefused(msg: Extract<FromLogThread, { type: 'refused' }>): void {
     refusal = msg.error;
+    markChecked();
     committers.refused(msg.entries, msg.error);
   }
 
@@ -155,6 +164,8 @@ export function createUsageLogWorker(
       // A crash raises 'error' and then 'exit'; the first one settles everything.
       if (thread.dead) return;
       thread.dead = true;
+      // A thread that died before its check says nothing more: nobody waits on it for ever.
+      markChecked();
       const wasCurrent = current === thread;
       if (wasCurrent) current = null;
       ended.transactions += thread.stats.transactions;
@@ -337,6 +348,7 @@ export function createUsageLogWorker(
     get refused() {
       return refusal;
     },
+    checked,
     get thread() {
       return current?.worker ?? null;
     },
