@@ -16,6 +16,13 @@ export class AuditChainRefused extends Error {
     );
     this.name = 'AuditChainRefused';
   }
+
+  /** The refusal as the log thread worded it: its message is already whole (not wrapped a second time). */
+  static worded(message: string): AuditChainRefused {
+    const error = new AuditChainRefused('');
+    error.message = message;
+    return error;
+  }
 }
 
 export interface Anchor {

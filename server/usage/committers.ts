@@ -35,7 +35,7 @@ export class Committers {
 
   /** The entries stay journaled (committed there on a later start); whoever awaits them is told why not now. */
   refused(entries: readonly number[], error: string): void {
-    for (const j of entries) this.fail(j, new AuditChainRefused(error));
+    for (const j of entries) this.fail(j, AuditChainRefused.worded(error));
   }
 
   rejectAll(error: unknown): void {

@@ -57,7 +57,13 @@ export async function usageRoutes(app: FastifyInstance): Promise<void> {
       from: parseTime('from', q.from), to: parseTime('to', q.to), model: q.model, keyId: q.key, kind: q.kind,
     };
     if (!q.format) return queryUsage(db, { ...filter, limit: q.limit, beforeSeq: q.beforeSeq });
-    await app.hearth.recordAdmin({ action: 'export', ip: req.ip, detail: { what: `usage-${q.format}`, ...filter } });
+    try {
+      await app.hearth.recordAdmin({ action: 'export', ip: req.ip, detail: { what: `usage-${q.format}`, ...filter } });
+    } catch (err) {
+      // While the chain is refused, this export is what the refusal tells the operator to do (export
+      // what remains for the auditor): its record stays in the usage journal, as every record then does.
+      if (!(err instanceof AuditChainRefused)) throw err;
+    }
     return reply
       .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
       .header('content-disposition', `attachment; filename="hearth-usage-${stamp()}.${q.format === 'csv' ? 'csv' : 'jsonl'}"`)

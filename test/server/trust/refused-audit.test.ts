@@ -41,5 +41,12 @@ describe('an admin change while the audit chain is refused (someone cut hearth.d
     expect((await json<{ keys: unknown[] }>(s.admin('/admin/v1/keys'))).body.keys).toEqual([]);
     // What is served goes on being served, and read-only admin calls answer.
     expect((await s.admin('/admin/v1/models')).status).toBe(200);
+    // What remains can be exported for the auditor, as the refusal says to do.
+    const csv = await s.admin('/admin/v1/usage?format=csv');
+    expect(csv.status).toBe(200);
+    expect((await csv.text()).split('\n')[0]).toMatch(/^seq,/);
+    // The refusal is said once, not wrapped in itself.
+    const again = ((await (await setProduction(s, 2)).json()) as { error: string }).error;
+    expect(again.match(/does not match its signed checkpoints/g)).toHaveLength(1);
   });
 });
