@@ -45,3 +45,9 @@ export async function rollbackProduction(
   await recordAdmin({ action, actor, model: name, version: target, ip, reason: reason || undefined, detail: { from } });
   return { name, alias: 'production', version: target, previous: from };
 }
+
+/** When production's last move, to `production`, was an automatic rollback made at or after `since`: its time, else null. */
+export function autoRollbackAt(registry: Registry, name: string, production: number | null, since: number): number | null {
+  const last = registry.aliasHistory(name, 'production').at(-1);
+  return production !== null && last?.action === 'auto-rollback' && last.version === production && last.changedAt >= since ? last.changedAt : null;
+}

@@ -1,11 +1,11 @@
 import type { Db } from '../db/database.js';
 import type { InferenceOutcome, VersionHealth } from '../runtime/version-health.js';
-import { rollbackProduction, type RollbackDeps } from './rollback.js';
+import { autoRollbackAt, rollbackProduction, type RollbackDeps } from './rollback.js';
 import { errorMessage } from '../base/message.js';
 import { hasAdminRecord } from '../usage/query.js';
 import type { RolloutGuardSettings, WatchStatus } from './rollout-guard-schemas.js';
 import { deleteGuardSettings, readGuardSettings, writeGuardSettings } from './guard-settings.js';
-import { WatchStore, type StoredWatch } from './watch-store.js';
+import { p99, WatchStore, type StoredWatch } from './watch-store.js';
 
 export { RolloutGuardSchema, WatchStatusSchema, type RolloutGuardSettings, type WatchStatus } from './rollout-guard-schemas.js';
 
@@ -35,13 +35,6 @@ const EVAL_INTERVAL_MS = 50;
  * a server killed inside a window resumes with the counts of all but its last moments.
  */
 const SAVE_INTERVAL_MS = 250;
-
-/** Nearest-rank 99th percentile. */
-export function p99(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.ceil(0.99 * sorted.length) - 1];
-}
 
 /**
  * Guarded rollouts: after a promote, the new production version's outcomes are watched for the
@@ -203,10 +196,10 @@ export class RolloutGuard {
       void this.rollBack(w, w.reason ?? `Version ${w.version} of "${w.model}" was rolled back automatically.`);
       return;
     }
-    const last = this.deps.registry.aliasHistory(w.model, 'production').at(-1);
-    if (production !== null && last?.action === 'auto-rollback' && last.version === production && last.changedAt >= w.startedAt) {
+    const movedAt = autoRollbackAt(this.deps.registry, w.model, production, w.startedAt);
+    if (production !== null && movedAt !== null) {
       w.movedBack = true;
-      void this.completeRollBack(w, production, last.changedAt);
+      void this.completeRollBack(w, production, movedAt);
       return;
     }
     this.stop(w, 'superseded', `the server stopped while rolling back, and production has since moved to ${production === null ? 'no version' : `version ${production}`}`);
@@ -293,7 +286,16 @@ export class RolloutGuard {
     } catch (err) {
       // Called off by a promote (cancel): its watch is stopped and stored already.
       if (!w.movedBack && w.status !== 'rolling-back') return;
-      if (registry.aliasVersion(w.model, 'production') !== w.version) {
+      const production = registry.aliasVersion(w.model, 'production') ?? null;
+      if (w.movedBack && production !== w.version && autoRollbackAt(registry, w.model, production, w.startedAt) !== null) {
+        // Only its audit record failed (the log refuses, closes, or lost its thread): stored as rolling
+        // back, the next start writes the record if the log lacks it (completeRollBack).
+        w.reason = `${reason} Production is back on version ${production}, but the audit record of the rollback is not committed ` +
+          `(${errorMessage(err)}); the next start writes it if the log lacks it.`;
+        this.save(w);
+        return;
+      }
+      if (production !== w.version) {
         // Production was moved by hand while the version to go back to loaded: that move stands.
         this.stop(w, 'superseded', `${reason} Production was moved by hand during the rollback, which was not carried out: ${errorMessage(err)}`);
         return;

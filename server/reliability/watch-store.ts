@@ -72,3 +72,10 @@ export class WatchStore {
     ).changes > 0;
   }
 }
+
+/** Nearest-rank 99th percentile of a watch's latencies. */
+export function p99(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.ceil(0.99 * sorted.length) - 1];
+}

@@ -188,6 +188,26 @@ describe('the rollout guard stores its watches', () => {
     g.guard.close();
   });
 
+  it('keeps a rollback whose audit record failed as rolling back, not as moved by hand, and the next start writes the record', async () => {
+    const failing = startGuard(db, { recordAdmin: () => Promise.reject(new Error('the usage log is closed')) });
+    failing.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
+    failing.guard.watch('m', 2, 1);
+    failing.emit(2, false);
+    vi.advanceTimersByTime(1000);
+    await vi.waitFor(() => expect(failing.guard.status('m')?.reason).toMatch(/audit record of the rollback is not committed \(the usage log is closed\)/));
+    expect(failing.registry.aliasVersion('m', 'production')).toBe(1);
+    expect(failing.guard.status('m')).toMatchObject({ status: 'rolling-back' });
+    expect(failing.guard.status('m')?.reason).not.toMatch(/by hand/);
+    expect(row()).toMatchObject({ status: 'rolling-back' });
+
+    const restarted = startGuard(db);
+    await vi.waitFor(() => expect(restarted.guard.status('m')).toMatchObject({ status: 'rolled-back', from: 1 }));
+    expect(restarted.loads).toEqual([]);
+    expect(restarted.audit).toMatchObject([{ action: 'auto-rollback', actor: 'system', model: 'm', version: 1, detail: { from: 2 } }]);
+    restarted.guard.close();
+    failing.guard.close();
+  });
+
   it('does not roll back twice when the server was killed after production moved back, and writes the audit record the kill lost', async () => {
     const killed = startGuard(db, { recordAdmin: () => new Promise<void>(() => undefined) });
     killed.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
