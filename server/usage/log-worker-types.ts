@@ -64,3 +64,5 @@ export interface Thread extends WatchedThread {
   retired: boolean;
 }
 
+/** A request's answer and the thread that gave it. */
+export type Answered = { thread: Thread; answer: FromLogThread | UsageLogThreadError };

@@ -9,7 +9,7 @@ import { adminFields, inferenceFields, type NewRecord } from './record.js';
 import type { InferenceRecord } from './types.js';
 import { IDLE_CHECK_MS, IdleWatch, RESCUED_IDLE_AFTER_MS } from './idle-watch.js';
 import { JournalRanges } from './journal-ranges.js';
-import { UsageLogThreadError, type Pending, type Reply, type Thread, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
+import { UsageLogThreadError, type Answered, type Pending, type Reply, type Thread, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
 
 export { UsageLogThreadError, type UsageLogWorker, type UsageLogWorkerOptions } from './log-worker-types.js';
 
@@ -23,9 +23,6 @@ function threadScript(): URL {
 const ZERO_STATS: UsageLogStats = { transactions: 0, records: 0, checkpoints: 0 };
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
-
-/** A request's answer and the thread that gave it. */
-type Answered = { thread: Thread; answer: FromLogThread | UsageLogThreadError };
 
 /**
  * createUsageLog run in a worker thread on its own connection to `file`, so canonical JSON, hashing,
@@ -95,10 +92,7 @@ export function createUsageLogWorker(
   let fruitlessDeaths = 0;
   /** Why the thread refuses to extend the chain (chain-guard.ts), or null. */
   let refusal: string | null = null;
-  /**
-   * A thread checks the chain before anything else and says so, refused or committed (journal
-   * mode: the journal it recovered). Without a journal nothing is said until a commit: no wait.
-   */
+  /** At a thread's first word (refused, committed, or dead) it has checked the chain. Without a journal it says nothing until a commit: no wait. */
   let markChecked: () => void = () => undefined;
   const checked = journalOptions ? new Promise<void>((resolve) => { markChecked = resolve; }) : Promise.resolve();
   /** Journal mode: whether a log thread at SCHED_IDLE is starved (see rescueIdleThread). */
@@ -164,7 +158,6 @@ export function createUsageLogWorker(
       // A crash raises 'error' and then 'exit'; the first one settles everything.
       if (thread.dead) return;
       thread.dead = true;
-      // A thread that died before its check says nothing more: nobody waits on it for ever.
       markChecked();
       const wasCurrent = current === thread;
       if (wasCurrent) current = null;
