@@ -106,14 +106,21 @@ function decodeInput(raw: unknown, index: number, { specs, seen, cursor, limits 
   return { name: rawName, datatype, shape, data: dataFromJson(rawName, datatype, values) };
 }
 
-/** Per signature: what a request that names no outputs gets (every output, no parameters), and the inputs by name. */
-const perSignature = new WeakMap<Signature, { allOutputs: readonly RequestedOutput[]; specs: ReadonlyMap<string, TensorSpec> }>();
-function signatureParts(signature: Signature): { allOutputs: readonly RequestedOutput[]; specs: ReadonlyMap<string, TensorSpec> } {
+interface SignatureParts {
+  /** What a request that names no outputs gets: every output, no parameters. */
+  allOutputs: readonly RequestedOutput[];
+  specs: ReadonlyMap<string, TensorSpec>;
+  outputNames: ReadonlySet<string>;
+}
+/** Per signature, made once: the inputs by name, the output names, the default outputs. */
+const perSignature = new WeakMap<Signature, SignatureParts>();
+function signatureParts(signature: Signature): SignatureParts {
   let parts = perSignature.get(signature);
   if (!parts) {
     parts = {
       allOutputs: Object.freeze(signature.outputs.map((o) => Object.freeze({ name: o.name, parameters: Object.freeze({}) }))),
       specs: new Map(signature.inputs.map((s) => [s.name, s])),
+      outputNames: new Set(signature.outputs.map((o) => o.name)),
     };
     perSignature.set(signature, parts);
   }
@@ -123,27 +130,29 @@ function signatureParts(signature: Signature): { allOutputs: readonly RequestedO
 function decodeOutputs(raw: unknown, signature: Signature): readonly RequestedOutput[] {
   if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return signatureParts(signature).allOutputs;
   if (!Array.isArray(raw)) throw new ProtocolError(400, '"outputs" must be an array of {"name"}');
-  const known = new Set(signature.outputs.map((o) => o.name));
+  const known = signatureParts(signature).outputNames;
   const seen = new Set<string>();
   return raw.map((item: unknown, index) => {
     if (!isObject(item) || typeof item.name !== 'string') throw new ProtocolError(400, `outputs[${index}] needs a "name" string`);
-    const name = quote(item.name);
-    if (!known.has(item.name)) {
-      throw new ProtocolError(400, `unknown output ${name}; the model's outputs are ${[...known].map(quote).join(', ')}`);
+    const outputName = item.name;
+    // Quoted for an error only: no text is built for a request that decodes.
+    const name = (): string => quote(outputName);
+    if (!known.has(outputName)) {
+      throw new ProtocolError(400, `unknown output ${name()}; the model's outputs are ${[...known].map(quote).join(', ')}`);
     }
-    if (seen.has(item.name)) throw new ProtocolError(400, `output ${name} is requested twice`);
-    seen.add(item.name);
-    const parameters = parametersOf(() => `output ${name}`, item.parameters);
+    if (seen.has(outputName)) throw new ProtocolError(400, `output ${name()} is requested twice`);
+    seen.add(outputName);
+    const parameters = parametersOf(() => `output ${name()}`, item.parameters);
     if (parameters.binary_data !== undefined && typeof parameters.binary_data !== 'boolean') {
-      throw new ProtocolError(400, `output ${name}: binary_data must be true or false`);
+      throw new ProtocolError(400, `output ${name()}: binary_data must be true or false`);
     }
     if (parameters.classification !== undefined) {
-      throw new ProtocolError(501, `output ${name}: the classification extension is not supported`);
+      throw new ProtocolError(501, `output ${name()}: the classification extension is not supported`);
     }
     if (parameters.shared_memory_region !== undefined) {
-      throw new ProtocolError(501, `output ${name}: the shared memory extension is not supported`);
+      throw new ProtocolError(501, `output ${name()}: the shared memory extension is not supported`);
     }
-    return { name: item.name, parameters };
+    return { name: outputName, parameters };
   });
 }
 
