@@ -26,6 +26,14 @@ describe('body deadlines', () => {
   let deadlines: BodyDeadlines | undefined;
   afterEach(() => { deadlines?.close(); deadlines = undefined; clock = 0; });
   const start = (limitMs: number) => (deadlines = new BodyDeadlines(limitMs, () => clock));
+  /** Deadlines of 1000 ms watching one request on a fresh connection. */
+  const watchingOne = () => {
+    const d = start(1000);
+    const socket = new FakeSocket();
+    const raw = requestOn(socket);
+    d.watch(raw);
+    return { d, socket, raw };
+  };
 
   it('answers 408 and closes a connection whose announced body is overdue, not before', () => {
     const d = start(1000);
@@ -41,10 +49,7 @@ describe('body deadlines', () => {
   });
 
   it('stops the clock once the body is read, however long the answer then takes', () => {
-    const d = start(1000);
-    const socket = new FakeSocket();
-    const raw = requestOn(socket);
-    d.watch(raw);
+    const { d, socket, raw } = watchingOne();
     clock = 500;
     d.done(raw); // the body has been read (preValidation)
     clock = 60_000; // a long inference
@@ -68,10 +73,7 @@ describe('body deadlines', () => {
   });
 
   it('does not take back a connection it answered 408 when that request\'s answer is then sent', () => {
-    const d = start(1000);
-    const socket = new FakeSocket();
-    const raw = requestOn(socket);
-    d.watch(raw);
+    const { d, socket, raw } = watchingOne();
     clock = 2000;
     d.sweep(); // overdue: 408, and the table is empty
     expect(socket.written).toHaveLength(1);
