@@ -2,10 +2,10 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { HearthError, HttpError, STATUS_OF } from './http/errors.js';
-import { AuditChainRefused } from './usage/index.js';
+import type { HttpError } from './http/errors.js';
+import { errorReply } from './http/error-reply.js';
 import { requestIdGenerator } from './http/net/request-id.js';
-import { ProtocolError } from './protocol/errors.js';
+import type { ProtocolError } from './protocol/errors.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { identityRoutes } from './http/routes/identity.js';
 import { newLaunchNonce } from './auth/identity.js';
@@ -70,42 +70,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.decorate('hearth', services);
 
   app.setErrorHandler((err: FastifyError | HttpError | ProtocolError, request, reply) => {
-    if (err instanceof HttpError) {
-      void reply.headers(err.headers).code(err.statusCode).send({ error: err.message });
-      return;
-    }
-    if (err instanceof HearthError) {
-      const status = STATUS_OF[err.kind];
-      if (status >= 500) request.log.error({ err }, 'request failed');
-      if (err.retryAfterS !== undefined) void reply.header('retry-after', String(err.retryAfterS));
-      void reply.code(status).send({ error: err.message });
-      return;
-    }
-    if (err instanceof ProtocolError) {
-      void reply.code(err.status).send({ error: err.message });
-      return;
-    }
-    if (err instanceof AuditChainRefused) {
-      // The server's own state, not the client's mistake: the action was not done and can be retried once an admin has looked.
-      request.log.error({ err }, 'usage log refuses to extend its chain');
-      void reply.code(503).send({ error: `Not done: the usage log refuses to record it. ${err.message}` });
-      return;
-    }
-    const fe = err as FastifyError;
-    if (fe.validation) {
-      void reply.code(400).send({ error: `Invalid request: ${fe.message}.` });
-      return;
-    }
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      void reply.code(413).send({ error: `The request body is larger than the limit of ${config.bodyLimitBytes} bytes.` });
-      return;
-    }
-    if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
-      void reply.code(fe.statusCode).send({ error: fe.message });
-      return;
-    }
-    request.log.error({ err }, 'request failed');
-    void reply.code(500).send({ error: `Internal error; the server log has the details under request id ${request.id}.` });
+    const r = errorReply(err, request.id, config.bodyLimitBytes);
+    if (r.log !== undefined) request.log.error({ err }, r.log);
+    void reply.headers(r.headers).code(r.status).send(r.body);
   });
 
   app.setNotFoundHandler((request, reply) => {
