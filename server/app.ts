@@ -28,10 +28,14 @@ import { uiRoutes } from './http/routes/ui.js';
 import { v2Routes } from './http/routes/v2.js';
 import type { Services } from './services.js';
 import { VERSION } from './base/version.js';
+import { InferLane } from './http/infer-lane.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 declare module 'fastify' {
   interface FastifyInstance {
     hearth: Services;
+    /** The inference lane, unless built without it. */
+    inferLane: InferLane | undefined;
   }
 }
 
@@ -43,11 +47,14 @@ export interface AppOptions {
   tls?: TlsMaterial | null;
   /** This start's nonce, answered by GET /admin/v1/identity (random when not given). */
   launchNonce?: string;
+  /** Serve /infer requests in the inference lane (http/infer-lane.ts); off only to compare with Fastify's route. */
+  inferLane?: boolean;
 }
 
 /** Builds the whole HTTP surface over the given services; never listens. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<HearthApp> {
   const { config } = services;
+  const genReqId = requestIdGenerator();
   const app = Fastify({
     logger: withRedaction(opts.logger ?? false),
     bodyLimit: config.bodyLimitBytes,
@@ -57,7 +64,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     // Behind a load balancer, request.ip is the client that X-Forwarded-For names, but only when the
     // connection comes from a proxy the admin listed: anyone else could forge the header.
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
-    genReqId: requestIdGenerator(),
+    genReqId,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     connectionTimeout: 0,
     requestTimeout: Math.max(config.requestTimeoutMs, config.uploadTimeoutMs),
@@ -68,6 +75,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('hearth', services);
+  const lane = opts.inferLane === false ? undefined : new InferLane(app, genReqId);
+  app.decorate('inferLane', lane);
 
   app.setErrorHandler((err: FastifyError | HttpError | ProtocolError, request, reply) => {
     const r = errorReply(err, request.id, config.bodyLimitBytes);
@@ -104,8 +113,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
 
   app.addSchema(ErrorSchema);
   // The network policy is built here, with the rest of the wiring; the plugin only enforces it.
-  await app.register(networkPlugin, { control: new NetworkControl(new NetworkStore(services.db), config, opts.tls?.info ?? null) });
-  await app.register(authPlugin);
+  await app.register(networkPlugin, { control: new NetworkControl(new NetworkStore(services.db), config, opts.tls?.info ?? null), lane });
+  await app.register(authPlugin, { lane });
   await app.register(rateLimitPlugin);
   await app.register(auditGatePlugin);
   // What the /infer routes fill in for their own hooks (usage record, metrics); decorated here so every request has the same shape.
@@ -113,7 +122,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.decorateRequest('failureReason', undefined);
   app.decorateRequest('arrivedAt', 0);
   await app.register(metricsRoutes);
-  await app.register(v2Routes);
+  await app.register(v2Routes, { lane });
   await app.register(adminRoutes, { prefix: '/admin/v1' });
   await app.register(identityRoutes, { prefix: '/admin/v1', nonce: opts.launchNonce ?? newLaunchNonce() });
   await app.register(followPlugin);
@@ -122,5 +131,17 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(exportTritonRoutes, { prefix: '/admin/v1' });
   await app.register(observabilityRoutes, { prefix: '/admin/v1' });
   await app.register(uiRoutes);
+  if (lane) {
+    // Ahead of Fastify's own handler: the lane takes what it serves, and hands everything else on untouched.
+    const fastifyHandler = app.server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
+    app.server.removeListener('request', fastifyHandler);
+    app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (!lane.take(req, res)) fastifyHandler(req, res);
+    });
+    app.addHook('preClose', (done) => {
+      lane.close();
+      done();
+    });
+  }
   return app;
 }

@@ -75,6 +75,8 @@ export interface StartOptions {
   onListening?: (launch: LaunchReport) => void;
   /** Serve the models of a read-only model repository (Triton layout or KServe's single model). */
   repository?: RepositoryOptions;
+  /** false: every /infer request through Fastify's route (to compare with the inference lane). */
+  inferLane?: boolean;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -94,6 +96,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app = await buildApp(services, {
       tls,
       launchNonce: nonce,
+      inferLane: opts.inferLane,
       logger: opts.logger === false || config.logLevel === 'silent' ? false : {
         level: config.logLevel,
         redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },

@@ -4,6 +4,7 @@ import { HttpError } from './errors.js';
 import { isLocalClient } from './net/local-client.js';
 import { timingSafeEqual } from 'node:crypto';
 import { tokenHash, type ApiKey, type Scope } from '../auth/keys.js';
+import type { InferLane } from './infer-lane.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,7 +38,7 @@ const unauthorized = (message: string) => new HttpError(401, message, { 'www-aut
  * Who may call what. Admin routes take only the admin token. Inference and metadata routes take
  * an API key with the route's scope; loopback clients may omit it unless --require-api-key is set.
  */
-export const authPlugin = fp(async (app: FastifyInstance) => {
+export const authPlugin = fp(async (app: FastifyInstance, opts: { lane?: InferLane }) => {
   const { keys, config } = app.hearth;
   app.decorateRequest('apiKey', undefined);
   app.decorateRequest('isAdmin', false);
@@ -63,6 +64,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     }
     return known;
   };
+
+  if (opts.lane) opts.lane.identify = identify;
 
   app.addHook('onRequest', (request, _reply, done) => {
     try {

@@ -9,6 +9,7 @@ import { isLocalClient } from './local-client.js';
 import { badRequestId } from './request-id.js';
 import { BodyDeadlines, hasBody } from './body-deadline.js';
 import { RejectionBudget, RejectionSummaries, REJECTED_STATUSES } from './rejections.js';
+import type { InferLane } from '../infer-lane.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,7 +64,7 @@ function sameOrigin(request: FastifyRequest, origin: string): boolean {
  * before its body is read, and a web page of an origin not allowed is refused outright (its
  * requests would otherwise still run, even though the browser hid the answer).
  */
-export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: NetworkControl }) => {
+export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: NetworkControl; lane?: InferLane }) => {
   const { control } = opts;
   app.decorate('network', control);
   app.decorateRequest('corsOrigin', undefined);
@@ -80,6 +81,7 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: Ne
   });
   // Only when uploads get longer than other requests: otherwise Node's own limit is the one.
   const deadlines = config.uploadTimeoutMs > config.requestTimeoutMs ? new BodyDeadlines(config.requestTimeoutMs) : undefined;
+  if (opts.lane) opts.lane.network = { control, hosts, deadlines };
   const flushTimer = setInterval(() => { summaries.flush().catch((error: unknown) => app.log.error({ err: error }, 'writing the rejected-request summaries failed')); }, REJECTED_SUMMARY_MS);
   flushTimer.unref();
 

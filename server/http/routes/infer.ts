@@ -126,7 +126,8 @@ function encodeAnswer(
   // attaches end-of-stream listeners to the response while the usage hook holds it (2–3 µs and
   // four listeners a request, in the profile at 64 connections).
   if (encoded.kind === 'json') {
-    reply.header('content-type', 'application/json');
+    // With its charset, as Fastify writes a JSON string's type (the inference lane sends it as set here).
+    reply.header('content-type', 'application/json; charset=utf-8');
     return encoded.body;
   }
   reply.header('content-type', 'application/octet-stream').header('inference-header-content-length', String(encoded.headerLength));

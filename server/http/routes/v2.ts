@@ -11,6 +11,7 @@ import { badRequest } from '../errors.js';
 import { wantsTensors } from './processing.js';
 import { collectInferBody } from './infer-body.js';
 import { infer } from './infer.js';
+import type { InferLane } from '../infer-lane.js';
 import { VERSION } from '../../base/version.js';
 import {
   errors, InferAnswer, InferRequestSchema, ModelMetadataSchema, ModelParams, noBody, notReady,
@@ -84,7 +85,7 @@ function statsOf(app: FastifyInstance, v: ModelVersion) {
   };
 }
 
-export async function v2Routes(parent: FastifyInstance): Promise<void> {
+export async function v2Routes(parent: FastifyInstance, opts: { lane?: InferLane } = {}): Promise<void> {
   await parent.register(async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const { registry, models, config } = app.hearth;
@@ -128,6 +129,9 @@ export async function v2Routes(parent: FastifyInstance): Promise<void> {
       metrics(request, reply);
       usage.call(this, request, reply, payload, done);
     };
+
+    // The inference lane (../infer-lane.ts) serves most /infer requests with this same hook and count.
+    if (opts.lane) opts.lane.route = { onSend, admit };
 
     // Inference bodies are parsed here, not by Fastify: JSON, a JSON header with raw bytes, or raw bytes alone.
     app.removeAllContentTypeParsers();
