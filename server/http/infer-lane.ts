@@ -17,9 +17,10 @@ import { infer } from './routes/infer.js';
  * The inference lane: POST /v2/models/NAME[/versions/N]/infer served under Fastify's router.
  *
  * Fastify's per-request machinery (routing, request and reply objects, hook runners, content-type
- * parsing, reply serialization) cost the HTTP thread more than Hearth's own work on a small model:
- * measured with the demo model, the same work without it took 46–63 µs a request instead of 53–67
- * at 64 connections, and 97–138 µs instead of 146–178 at one (see the inference-path issue's note).
+ * parsing, reply serialization) cost the HTTP thread about as much as Hearth's own work on a small
+ * model. Measured with the demo model, the two builds in alternating rounds (8 each, medians): the
+ * HTTP thread's CPU per request fell from 96 to 61 µs at 64 connections and from 275 to 184 µs at
+ * one, and Fastify's frames (about 10% of the thread's profile with binary tensors) left it.
  *
  * The lane only takes a request that every check ahead of the route would let through: no Origin
  * (CORS), no X-Forwarded-For, a Content-Length within the body limit and no Expect, a valid or no
