@@ -67,7 +67,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { lane?: InferLa
 
   if (opts.lane) opts.lane.identify = identify;
 
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', function authenticate(request, _reply, done) {
     try {
       authorize(request);
       done();

@@ -86,7 +86,7 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: Ne
   flushTimer.unref();
 
   // Callback-style hooks: an async hook costs a promise and a microtask turn on every request.
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', function networkCheck(request, reply, done) {
     request.arrivedAt = performance.now();
     if (deadlines !== undefined && request.routeOptions.config.upload !== true && hasBody(request.raw)) deadlines.watch(request.raw);
     const address = request.ip;
@@ -127,13 +127,13 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: Ne
 
   // The body has been read: its clock stops here, not when the answer is sent (an inference may take longer).
   if (deadlines !== undefined) {
-    app.addHook('preValidation', (request, _reply, done) => {
+    app.addHook('preValidation', function bodyRead(request, _reply, done) {
       deadlines.done(request.raw);
       done();
     });
   }
 
-  app.addHook('onSend', (request, reply, payload, done) => {
+  app.addHook('onSend', function networkOnSend(request, reply, payload, done) {
     deadlines?.done(request.raw);
     const status = reply.statusCode;
     if (REJECTED_STATUSES.has(status) && request.inference === undefined) {
@@ -170,7 +170,7 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: Ne
  * response has gone or its client has gone away.
  */
 export const rateLimitPlugin = fp(async (app: FastifyInstance) => {
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', function rateLimit(request, reply, done) {
     const key = request.apiKey;
     if (!key) return done();
     const limits = app.network.limitsFor(key);

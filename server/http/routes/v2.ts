@@ -124,7 +124,7 @@ export async function v2Routes(parent: FastifyInstance, opts: { lane?: InferLane
     // listener to every request.)
     const metrics = inferenceMetrics(app);
 
-    const onSend: onSendHookHandler = function (request, reply, payload, done) {
+    const onSend: onSendHookHandler = function inferOnSend(request, reply, payload, done) {
       finished(request);
       metrics(request, reply);
       usage.call(this, request, reply, payload, done);

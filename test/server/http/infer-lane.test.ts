@@ -140,6 +140,26 @@ describe('the inference lane', () => {
     expect(laneOf(lane).taken).toBe(before + 1);
   });
 
+  it('was written against every hook the /infer routes run: a hook added there must be added to the lane too', () => {
+    // The lane does what these hooks do (infer-lane.ts): networkCheck, authenticate and rateLimit are
+    // its accept(), bodyRead its deadline, the two onSend hooks and inferOnError its reply.send().
+    // A new hook here would be skipped by every request the lane takes: add its check to the lane
+    // (or make the lane leave those requests to Fastify), then add it below.
+    const routes = lane.s.app.printRoutes({ includeHooks: true, commonPrefix: false, method: 'POST' }).split('\n');
+    for (const url of ['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer']) {
+      const at = routes.findIndex((line) => line.includes(`${url} (POST)`));
+      expect(at, url).toBeGreaterThanOrEqual(0);
+      const hooks: string[] = [];
+      for (let i = at + 1; i < routes.length && routes[i].includes('• ('); i++) hooks.push(routes[i].replace(/^[│\s•]+/, ''));
+      expect(hooks, url).toEqual([
+        '(onRequest) ["networkCheck()","authenticate()","rateLimit()"]',
+        '(preValidation) ["bodyRead()"]',
+        '(onSend) ["networkOnSend()","inferOnSend()"]',
+        '(onError) ["inferOnError()"]',
+      ]);
+    }
+  });
+
   it('takes a LAN client only with a valid key and only from an allowed address', async () => {
     const l = laneOf(lane);
     const good = (await createKey(admin(lane), { name: 'lan', scopes: ['infer'] })).key;
