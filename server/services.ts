@@ -111,7 +111,7 @@ export async function createServices(config: Config, hooks: ServiceHooks = {}): 
   });
   const keys = new KeyStore(db);
   const observability = createObservability({ db, config, models, registry });
-  const rolloutGuard = new RolloutGuard({ db, registry, models, recordAdmin, flushAudit: () => usage.flush() });
+  const rolloutGuard = new RolloutGuard({ db, registry, models, recordAdmin, flushAudit: () => usage.flush(), auditRefusal: () => usage.refused });
   registerGpuMetrics(observability.metrics.registry, hardware);
   const services: Services = {
     config, db, registry, blobs, pool, models, hardware, budgets, keys, usage, signingKey, recordAdmin, observability, rolloutGuard,

@@ -14,6 +14,8 @@ export interface GuardDeps extends RollbackDeps {
   models: RollbackDeps['models'] & { health: Pick<VersionHealth, 'onOutcome'> };
   /** Resolves once the audit log has committed every record handed to it, and what the last process journaled. */
   flushAudit: () => Promise<void>;
+  /** Why the audit log refuses to extend its chain, or null; read after flushAudit. */
+  auditRefusal?: () => string | null;
 }
 
 interface Watch extends StoredWatch {
@@ -64,13 +66,9 @@ export class RolloutGuard {
     }
   }
 
-  settingsOf(model: string): RolloutGuardSettings | null {
-    return readGuardSettings(this.deps.db, model);
-  }
+  settingsOf(model: string): RolloutGuardSettings | null { return readGuardSettings(this.deps.db, model); }
 
-  configure(model: string, settings: RolloutGuardSettings): void {
-    writeGuardSettings(this.deps.db, model, settings);
-  }
+  configure(model: string, settings: RolloutGuardSettings): void { writeGuardSettings(this.deps.db, model, settings); }
 
   /** Removes the model's guard and stops any watch; true when there was one. */
   remove(model: string): boolean {
@@ -216,6 +214,8 @@ export class RolloutGuard {
     const { db, flushAudit, recordAdmin } = this.deps;
     try {
       await flushAudit();
+      // Refused: the record the rollback journaled waits there; another would be one more copy per start.
+      if (this.deps.auditRefusal?.() != null) return;
       if (!hasAdminRecord(db, { action: 'auto-rollback', model: w.model, version: production, since: movedAt })) {
         await recordAdmin({
           action: 'auto-rollback', actor: 'system', model: w.model, version: production,

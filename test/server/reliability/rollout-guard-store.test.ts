@@ -19,9 +19,10 @@ interface Row { status: string; requests: number; errors: number; reason: string
  * moved with fake timers. A "restart" is a new guard over the same file; a "kill" leaves the old
  * one unclosed, as a killed process would.
  */
-function startGuard(db: Db, { load = () => Promise.resolve(), recordAdmin }: {
+function startGuard(db: Db, { load = () => Promise.resolve(), recordAdmin, auditRefusal }: {
   load?: (name: string, version: number) => Promise<void>;
   recordAdmin?: (e: AdminEvent) => Promise<void>;
+  auditRefusal?: () => string | null;
 } = {}) {
   const listeners = new Set<OutcomeListener>();
   const loads: string[] = [];
@@ -32,6 +33,7 @@ function startGuard(db: Db, { load = () => Promise.resolve(), recordAdmin }: {
     recordAdmin: recordAdmin ?? ((e) => { audit.push(e); return Promise.resolve(); }),
     // The audit log of these tests is `audit`, committed as it is handed a record: there is nothing to wait for.
     flushAudit: () => Promise.resolve(),
+    auditRefusal,
     models: {
       load: (name, version) => { loads.push(`${name}/${version}`); return load(name, version); },
       health: { onOutcome: (l) => { listeners.add(l); return () => { listeners.delete(l); }; } },
@@ -205,6 +207,32 @@ describe('the rollout guard stores its watches', () => {
     expect(restarted.loads).toEqual([]);
     expect(restarted.audit).toMatchObject([{ action: 'auto-rollback', actor: 'system', model: 'm', version: 1, detail: { from: 2 } }]);
     restarted.guard.close();
+    failing.guard.close();
+  });
+
+  it('does not write the rollback\'s record again at each start while the log refuses its chain', async () => {
+    // Someone cut hearth.db: the log refuses its chain, and the rollback's record waits in the journal.
+    const refusal = 'the audit chain in the database does not match its signed checkpoints';
+    const failing = startGuard(db, { recordAdmin: () => Promise.reject(new Error(refusal)) });
+    failing.guard.configure('m', { errorRate: 0.1, minRequests: 2, windowSeconds: 60 });
+    failing.guard.watch('m', 2, 1);
+    failing.emit(2, false);
+    vi.advanceTimersByTime(1000);
+    await vi.waitFor(() => expect(failing.guard.status('m')?.reason).toMatch(/audit record of the rollback is not committed/));
+
+    // Two starts while it still refuses: neither adds a copy (each would be journaled, and committed once the chain is sound).
+    for (let start = 0; start < 2; start++) {
+      const restarted = startGuard(db, { auditRefusal: () => refusal });
+      await vi.advanceTimersByTimeAsync(100);
+      expect(restarted.audit).toEqual([]);
+      expect(restarted.guard.status('m')).toMatchObject({ status: 'rolling-back' });
+      restarted.guard.close();
+    }
+    // Sound again (restored from a backup without the journaled record): the next start writes it, once.
+    const sound = startGuard(db, { auditRefusal: () => null });
+    await vi.waitFor(() => expect(sound.guard.status('m')).toMatchObject({ status: 'rolled-back', from: 1 }));
+    expect(sound.audit).toMatchObject([{ action: 'auto-rollback', model: 'm', version: 1, detail: { from: 2 } }]);
+    sound.guard.close();
     failing.guard.close();
   });
 
