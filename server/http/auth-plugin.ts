@@ -5,6 +5,7 @@ import { isLocalClient } from './net/local-client.js';
 import { timingSafeEqual } from 'node:crypto';
 import { tokenHash, type ApiKey, type Scope } from '../auth/keys.js';
 import type { InferLane } from './infer-lane.js';
+import type { AuthQuestion, Identity } from './auth-types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,8 +23,7 @@ declare module 'fastify' {
   }
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const h = request.headers.authorization;
+function bearer(h: string | undefined): string | undefined {
   if (!h) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
   return m ? m[1] : '';
@@ -65,11 +65,17 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { lane?: InferLa
     return known;
   };
 
-  if (opts.lane) opts.lane.identify = identify;
+  // The inference lane asks the same question for the requests it may serve (http/infer-lane.ts).
+  if (opts.lane) opts.lane.authorize = authorize;
 
   app.addHook('onRequest', function authenticate(request, _reply, done) {
     try {
-      authorize(request);
+      const who = authorize({
+        access: request.routeOptions.config.access ?? 'public', authorization: request.headers.authorization,
+        ip: request.ip, local: () => isLocalClient(request, proxied), corsOrigin: request.corsOrigin,
+      });
+      if (who.admin) request.isAdmin = true;
+      if (who.key) request.apiKey = who.key;
       done();
     } catch (error) {
       done(error as Error);
@@ -81,36 +87,31 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { lane?: InferLa
    * gets 429: it slows key and token guessing, and costs less than what it would be refused for.
    * Valid credentials are never throttled here, so a client sharing a NAT address is not hurt.
    */
-  function throttle(request: FastifyRequest): void {
-    const wait = app.rejectionBudget.retryAfter(request.ip);
+  function throttle(ip: string): void {
+    const wait = app.rejectionBudget.retryAfter(ip);
     if (wait > 0) {
       throw new HttpError(429, `Too many refused requests from your address; try again in ${wait} s. ` +
         'Check the API key or token your client sends.', { 'retry-after': String(wait) });
     }
   }
 
-  function authorize(request: FastifyRequest): void {
-    const access = request.routeOptions.config.access ?? 'public';
-    if (access === 'public') return;
-    const token = bearer(request);
+  /** Who the request is (the admin, a key, or anonymous and allowed), or the HttpError that refuses it. */
+  function authorize(request: AuthQuestion): Identity {
+    const { access } = request;
+    if (access === 'public') return {};
+    const token = bearer(request.authorization);
     const known = token !== undefined && token !== '' ? identify(token) : undefined;
     const hash = known?.hash;
-    if (known?.admin) {
-      request.isAdmin = true;
-      return;
-    }
+    if (known?.admin) return { admin: true };
     if (access === 'follow' && token !== undefined && token !== '') {
       // Never anonymous, loopback included: these routes hand out key hashes and model files.
       const key = keys.authenticateHashed(token, hash as string);
-      if (key?.scopes.includes('follow')) {
-        request.apiKey = key;
-        return;
-      }
+      if (key?.scopes.includes('follow')) return { key };
       // Anything else is answered as on any admin route.
     }
-    const local = isLocalClient(request, proxied);
+    const local = request.local();
     if (access === 'admin' || access === 'follow') {
-      if (!local) throttle(request);
+      if (!local) throttle(request.ip);
       if (token === undefined) throw unauthorized('This admin route needs the admin token: send "Authorization: Bearer <admin token>".');
       if (token.startsWith('hearth_') && !token.startsWith('hearth_admin_')) {
         throw unauthorized('API keys cannot call admin routes (except a follow key on what a follower reads); use the admin token.');
@@ -120,19 +121,19 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { lane?: InferLa
     if (token === undefined || token === '') {
       // A page of another origin is not the machine's own client even from a loopback browser:
       // without this, any site the CORS list names could drive a keyless loopback server.
-      if (!config.requireApiKey && request.corsOrigin === undefined && local) return;
-      if (!local) throttle(request);
+      if (!config.requireApiKey && request.corsOrigin === undefined && local) return {};
+      if (!local) throttle(request.ip);
       throw unauthorized('This server needs an API key: send "Authorization: Bearer <key>". The admin creates keys with "hearth key create".');
     }
     const key = keys.authenticateHashed(token, hash as string);
     if (!key) {
-      if (!local) throttle(request);
+      if (!local) throttle(request.ip);
       throw unauthorized('The API key is not valid (unknown, revoked or expired).');
     }
     if (!key.scopes.includes(access)) {
       throw new HttpError(403, `This API key lacks the "${access}" scope this route needs.`);
     }
-    request.apiKey = key;
+    return { key };
   }
 }, { name: 'hearth-auth', dependencies: ['hearth-network'] });
 

@@ -1,41 +1,42 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import type { ApiKey } from '../auth/keys.js';
 import type { ModelVersion } from '../registry/registry.js';
 import { QueueTimeoutError } from '../runtime/outcome.js';
 import { errorMessage } from '../base/message.js';
 import { errorReply } from './error-reply.js';
+import type { HttpError } from './errors.js';
+import type { AuthQuestion, Identity } from './auth-types.js';
 import { isLoopbackAddress } from './net/cidr.js';
 import type { NetworkControl } from './net/control.js';
-import type { HostCheck } from './net/host-check.js';
 import type { BodyDeadlines } from './net/body-deadline.js';
-import { badRequestId } from './net/request-id.js';
 import { collectInferBody } from './routes/infer-body.js';
 import { infer } from './routes/infer.js';
 
 /**
- * The inference lane: POST /v2/models/NAME[/versions/N]/infer served under Fastify's router.
+ * The inference lane: POST /v2/models/NAME[/versions/N]/infer served ahead of Fastify's router.
  *
- * Fastify's per-request machinery (routing, request and reply objects, hook runners, content-type
- * parsing, reply serialization) cost the HTTP thread about as much as Hearth's own work on a small
- * model. Measured with the demo model, the two builds in alternating rounds (8 each, medians): the
- * HTTP thread's CPU per request fell from 96 to 61 µs at 64 connections and from 275 to 184 µs at
- * one, and Fastify's frames (about 10% of the thread's profile with binary tensors) left it.
+ * Fastify's router, request and reply objects, hook runners and reply path were 7.6% of the HTTP
+ * thread's profile with binary tensors at 64 connections, and its hooks' code 3.4% more; with the
+ * lane that is 2.7% and 1.0%. On this 2-core machine, whose rounds swing 2×, the difference in
+ * CPU per request between the two builds measured within that noise (see the inference-path issue's note).
  *
- * The lane only takes a request that every check ahead of the route would let through: no Origin
- * (CORS), no X-Forwarded-For, a Content-Length within the body limit and no Expect, a valid or no
- * X-Request-Id, an allowed Host and client address, and either a valid API key with the "infer"
- * scope for this model and no rate limit, or no key from this machine when keys are not required;
- * a version that exists and has no processing. Anything else goes to Fastify untouched, which
- * answers it (refusals included) as before: the lane never refuses on its own. What follows the
- * checks is the route's own code: the body collector, `infer`, the route's onSend hook (in-progress
- * count, metrics, usage record) and the error handler's mapping (error-reply.ts).
+ * The lane takes a request only when nothing ahead of the route would refuse or change it: no
+ * Origin (CORS), no X-Forwarded-For, a Content-Length within the body limit, no Expect, what the
+ * network plugin's `refusal` lets through (allowlist, X-Request-Id, Host), what the auth plugin's
+ * own `authorize` lets through for the "infer" scope other than the admin token, a key for this
+ * model without a rate limit, and a version that exists and has no processing. Anything else goes
+ * to Fastify untouched, which answers it (refusals included) as before: the lane never refuses on
+ * its own. What follows the checks is the route's own code: the body collector, `infer`, the
+ * route's onSend hook (in-progress count, metrics, usage record) and the error handler's mapping
+ * (error-reply.ts). A hook added to the /infer routes must be added here too: infer-lane.test.ts
+ * lists the hooks this was written against.
  */
 export class InferLane {
-  /** Set by the network plugin. */
-  network?: { control: NetworkControl; hosts: HostCheck; deadlines: BodyDeadlines | undefined };
-  /** Set by the auth plugin: a token's hash (remembered) and whether it is the admin token. */
-  identify?: (token: string) => { hash: string; admin: boolean };
+  /** Set by the network plugin: its refusal ahead of the body, its policy and its body deadlines. */
+  network?: { control: NetworkControl; refusal: (address: string | undefined, headers: IncomingHttpHeaders) => HttpError | undefined; deadlines: BodyDeadlines | undefined };
+  /** Set by the auth plugin: its own check (throws the refusal). */
+  authorize?: (question: AuthQuestion) => Identity;
   /** Set by the v2 routes. */
   route?: { onSend: onSendHookHandler; admit: (request: FastifyRequest) => boolean };
   /** Requests the lane has served (for tests and the bench). */
@@ -74,28 +75,28 @@ export class InferLane {
   /** What the lane serves the request with, or undefined for Fastify to serve it. */
   private accept(raw: IncomingMessage): { params: { name: string; version: string | undefined }; key: ApiKey | undefined; v: ModelVersion } | undefined {
     const m = LANE_PATH.exec(raw.url ?? '');
-    const { network, identify, route } = this;
-    if (m === null || network === undefined || identify === undefined || route === undefined) return undefined;
+    const { network, authorize, route } = this;
+    if (m === null || network === undefined || authorize === undefined || route === undefined) return undefined;
     const h = raw.headers;
-    const { config, keys, registry } = this.app.hearth;
+    const { config, registry } = this.app.hearth;
     if (h.origin !== undefined || h['x-forwarded-for'] !== undefined || h.expect !== undefined || h['transfer-encoding'] !== undefined) return undefined;
     const declared = Number(h['content-length']);
     if (!Number.isSafeInteger(declared) || declared <= 0 || declared > config.bodyLimitBytes) return undefined;
-    if (badRequestId(h['x-request-id']) !== undefined || !network.hosts.allows(h.host)) return undefined;
+    // The network plugin's and the auth plugin's own checks: what they would refuse, Fastify refuses.
     const ip = raw.socket.remoteAddress;
-    if (!network.control.allows(ip)) return undefined;
+    if (ip === undefined || network.refusal(ip, h) !== undefined) return undefined;
+    let who: Identity;
+    try {
+      // No Origin and no X-Forwarded-For: local is the socket's own address, as isLocalClient reads it.
+      who = authorize({ access: 'infer', authorization: h.authorization, ip, local: () => isLoopbackAddress(ip), corsOrigin: undefined });
+    } catch {
+      return undefined;
+    }
+    const key = who.key;
     const name = m[1];
-    let key: ApiKey | undefined;
-    const token = bearer(h.authorization);
-    if (token === undefined || token === '') {
-      if (config.requireApiKey || !isLoopbackAddress(ip)) return undefined;
-    } else {
-      // An address refused too often is Fastify's to throttle, before any key lookup here.
-      if (!isLoopbackAddress(ip) && this.app.rejectionBudget.retryAfter(ip as string) > 0) return undefined;
-      const known = identify(token);
-      if (known.admin) return undefined;
-      key = keys.authenticateHashed(token, known.hash);
-      if (key === undefined || !key.scopes.includes('infer') || (key.models !== null && !key.models.includes(name))) return undefined;
+    // The admin token, a key for other models (checkModelAccess) or one with a rate limit: the route's to answer.
+    if (who.admin || (key !== undefined && key.models !== null && !key.models.includes(name))) return undefined;
+    if (key !== undefined) {
       const limits = network.control.limitsFor(key);
       if (limits.perSecond !== null || limits.concurrent !== null) return undefined;
     }
@@ -190,12 +191,5 @@ export class InferLane {
 
 /** The unversioned and numbered /infer paths, for model names that need no decoding; the others go to Fastify. */
 const LANE_PATH = /^\/v2\/models\/([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(?:\/versions\/([1-9][0-9]{0,8}))?\/infer$/;
-
-/** The bearer token, as the auth plugin reads it: undefined when there is none or it is malformed (Fastify then answers). */
-function bearer(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m ? m[1] : '';
-}
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(errorMessage(err)));

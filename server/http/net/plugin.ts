@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import fp from 'fastify-plugin';
 import { HttpError } from '../errors.js';
 import { normalizeAddress } from './cidr.js';
@@ -81,7 +82,24 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: Ne
   });
   // Only when uploads get longer than other requests: otherwise Node's own limit is the one.
   const deadlines = config.uploadTimeoutMs > config.requestTimeoutMs ? new BodyDeadlines(config.requestTimeoutMs) : undefined;
-  if (opts.lane) opts.lane.network = { control, hosts, deadlines };
+  /** Why a request from `address` with these headers is refused before its body is read (allowlist, X-Request-Id, Host), or undefined. */
+  const refusal = (address: string | undefined, headers: IncomingHttpHeaders): HttpError | undefined => {
+    if (!control.allows(address)) {
+      // Closing the connection lets the server answer without reading what the client still sends.
+      return new HttpError(403, `Your address ${address ? normalizeAddress(address) : '(unknown)'} is not in this server's client allowlist; ` +
+        'the admin can add it with "hearth network allow --add ADDRESS/32".', { connection: 'close' });
+    }
+    const badId = badRequestId(headers['x-request-id']);
+    if (badId !== undefined) return new HttpError(400, badId);
+    const host = headers.host;
+    if (!hosts.allows(host)) {
+      return new HttpError(403, `This server does not answer to the name "${String(host).slice(0, 100)}" (a page may be trying DNS rebinding). ` +
+        'Use its address or host name, or the admin can allow the name with "hearth serve --allowed-hosts NAME".');
+    }
+    return undefined;
+  };
+  // The inference lane refuses nothing itself: it leaves to this hook what this would refuse (http/infer-lane.ts).
+  if (opts.lane) opts.lane.network = { control, refusal, deadlines };
   const flushTimer = setInterval(() => { summaries.flush().catch((error: unknown) => app.log.error({ err: error }, 'writing the rejected-request summaries failed')); }, REJECTED_SUMMARY_MS);
   flushTimer.unref();
 
@@ -89,19 +107,8 @@ export const networkPlugin = fp(async (app: FastifyInstance, opts: { control: Ne
   app.addHook('onRequest', function networkCheck(request, reply, done) {
     request.arrivedAt = performance.now();
     if (deadlines !== undefined && request.routeOptions.config.upload !== true && hasBody(request.raw)) deadlines.watch(request.raw);
-    const address = request.ip;
-    if (!control.allows(address)) {
-      // Closing the connection lets the server answer without reading what the client still sends.
-      return done(new HttpError(403, `Your address ${address ? normalizeAddress(address) : '(unknown)'} is not in this server's client allowlist; ` +
-        'the admin can add it with "hearth network allow --add ADDRESS/32".', { connection: 'close' }));
-    }
-    const badId = badRequestId(request.headers['x-request-id']);
-    if (badId !== undefined) return done(new HttpError(400, badId));
-    const host = request.headers.host;
-    if (!hosts.allows(host)) {
-      return done(new HttpError(403, `This server does not answer to the name "${String(host).slice(0, 100)}" (a page may be trying DNS rebinding). ` +
-        'Use its address or host name, or the admin can allow the name with "hearth serve --allowed-hosts NAME".'));
-    }
+    const refused = refusal(request.ip, request.headers);
+    if (refused !== undefined) return done(refused);
     const origin = request.headers.origin;
     if (origin === undefined || sameOrigin(request, origin)) return done();
     if (!control.corsAllows(origin)) {
