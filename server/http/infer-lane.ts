@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler }
 import type { ApiKey } from '../auth/keys.js';
 import type { ModelVersion } from '../registry/registry.js';
 import { QueueTimeoutError } from '../runtime/outcome.js';
-import { errorMessage } from '../base/message.js';
+import { asError } from '../base/message.js';
 import { errorReply } from './error-reply.js';
 import type { HttpError } from './errors.js';
 import type { AuthQuestion, Identity } from './auth-types.js';
@@ -138,29 +138,21 @@ export class InferLane {
         if (sent) return;
         sent = true;
         deadlines?.done(raw);
-        let body: string | Buffer;
-        if (payload instanceof Error) {
-          if (payload instanceof QueueTimeoutError) request.failureReason = 'timeout';
-          const r = errorReply(payload, request.id, app.hearth.config.bodyLimitBytes);
-          if (r.log !== undefined) app.log.error({ err: payload, reqId: request.id }, r.log);
+        // The error handler's answer (error-reply.ts): its status, its headers only, its JSON body.
+        const errorBody = (err: Error): string => {
+          const r = errorReply(err, request.id, app.hearth.config.bodyLimitBytes);
+          if (r.log !== undefined) app.log.error({ err, reqId: request.id }, r.log);
           reply.statusCode = r.status;
           for (const k of Object.keys(headers)) delete headers[k];
           Object.assign(headers, r.headers, { 'content-type': 'application/json; charset=utf-8' });
-          body = JSON.stringify(r.body);
-        } else {
-          body = payload;
-        }
+          return JSON.stringify(r.body);
+        };
+        if (payload instanceof QueueTimeoutError) request.failureReason = 'timeout';
+        const body = payload instanceof Error ? errorBody(payload) : payload;
         const afterSend = (err?: Error | null, after?: unknown): void => {
-          if (err) {
-            // As Fastify does for an onSend hook's error: the error handler's answer, without the hooks again.
-            const r = errorReply(err, request.id, app.hearth.config.bodyLimitBytes);
-            if (r.log !== undefined) app.log.error({ err, reqId: request.id }, r.log);
-            for (const k of Object.keys(headers)) delete headers[k];
-            Object.assign(headers, r.headers, { 'content-type': 'application/json; charset=utf-8' });
-            write(r.status, JSON.stringify(r.body));
-            return;
-          }
-          write(reply.statusCode, (after ?? body) as string | Buffer);
+          // As Fastify does for an onSend hook's error: the error handler's answer, without the hooks again.
+          if (err) write(reply.statusCode, errorBody(err));
+          else write(reply.statusCode, (after ?? body) as string | Buffer);
         };
         try {
           onSend.call(app, request as unknown as FastifyRequest, reply as unknown as FastifyReply, body, afterSend as Parameters<onSendHookHandler>[3]);
@@ -191,5 +183,3 @@ export class InferLane {
 
 /** The unversioned and numbered /infer paths, for model names that need no decoding; the others go to Fastify. */
 const LANE_PATH = /^\/v2\/models\/([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(?:\/versions\/([1-9][0-9]{0,8}))?\/infer$/;
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(errorMessage(err)));

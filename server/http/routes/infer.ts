@@ -10,7 +10,7 @@ import type { ProcessingSpec } from '../../processing/spec.js';
 import type { InferOutcome } from '../../runtime/outcome.js';
 import type { VersionStats } from '../../runtime/stats.js';
 import { inferProcessed, wantsTensors } from './processing.js';
-import { errorMessage } from '../../base/message.js';
+import { asError, errorMessage } from '../../base/message.js';
 
 /** The request's tensors, from a JSON body, a JSON header with binary data, or a raw binary body. */
 function decodeBody(req: FastifyRequest, body: Buffer, v: ModelVersion): { decoded: InferRequest; headerLength: number | undefined } {
@@ -133,8 +133,6 @@ function encodeAnswer(
   reply.header('content-type', 'application/octet-stream').header('inference-header-content-length', String(encoded.headerLength));
   return Buffer.concat(encoded.chunks);
 }
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * Sends from the runtime's callback, which must not throw (a batch's answers are sent in one
